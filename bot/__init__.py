@@ -1,0 +1,1 @@
+"""Abfa Bot: a Telegram and Bale chatbot for water and wastewater subscribers."""

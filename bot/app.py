@@ -1,0 +1,115 @@
+"""The Application factory: one PTB Application for Telegram, Bale, the demo and the tests."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+)
+from telegram.request import BaseRequest
+
+from bot.i18n import default_locale
+from bot.persistence import SqlitePersistence
+from bot.platform import PlatformProfile, profile_for
+from bot.settings import Settings
+from bot.store import SqliteStore, Store
+
+log = logging.getLogger(__name__)
+DEMO_TOKEN = "7000000001:DEMO-no-network"
+
+
+class AbfaApplication(Application):
+    """An Application that carries the store and settings and saves state after every update."""
+
+    store: Store
+    settings: Settings
+    profile: PlatformProfile
+
+    async def process_update(self, update: object) -> None:
+        """Handle an update, then write user/chat/conversation state at once (kill -9 safe)."""
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+
+
+class Ctx(CallbackContext[ExtBot, dict, dict, dict]):
+    """The callback context handlers receive: PTB's, plus the store and settings."""
+
+    @property
+    def app(self) -> AbfaApplication:
+        """The running application."""
+        return cast(AbfaApplication, self.application)
+
+    @property
+    def store(self) -> Store:
+        """The bot's store."""
+        return self.app.store
+
+    @property
+    def settings(self) -> Settings:
+        """The bot's settings."""
+        return self.app.settings
+
+    @property
+    def profile(self) -> PlatformProfile:
+        """Telegram or Bale differences."""
+        return self.app.profile
+
+
+def build_application(
+    settings: Settings,
+    store: SqliteStore,
+    *,
+    request: BaseRequest | None = None,
+    token: str | None = None,
+) -> AbfaApplication:
+    """Build the application with every handler registered.
+
+    `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
+    without it the real Bot API of the configured platform is used, with a rate limiter.
+    """
+    from handlers import register
+
+    default_locale().check_usage()
+    profile = profile_for(settings)
+    secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .application_class(AbfaApplication)
+        .token(secret)
+        .base_url(profile.base_url)
+        .base_file_url(profile.base_file_url)
+        .persistence(SqlitePersistence(store.db))
+        .context_types(ContextTypes(context=Ctx))
+        .arbitrary_callback_data(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=profile.messages_per_second, max_retries=3)
+        )
+    app = cast(AbfaApplication, builder.build())
+    app.store = store
+    app.settings = settings
+    app.profile = profile
+    register(app)
+    return app
+
+
+def update_summary(update: object) -> str:
+    """A short, token-free description of an update for the logs."""
+    if isinstance(update, Update):
+        user = update.effective_user.id if update.effective_user else None
+        chat = update.effective_chat.id if update.effective_chat else None
+        kind = "callback" if update.callback_query else "message" if update.message else "other"
+        return f"update {update.update_id} ({kind}) user={user} chat={chat}"
+    return repr(update)[:200]

@@ -1,0 +1,57 @@
+"""End a user's active conversations from outside them (menu, /cancel, errors).
+
+PTB has no public API to end a conversation from another handler, so this uses
+ConversationHandler's `_get_key` and `_update_state` (PTB 22). Drafts follow one
+convention: a conversation named N keeps its half-entered data in `user_data[N]`,
+so ending it also discards the draft ("/cancel keeps nothing half-done").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from telegram import Update
+from telegram.ext import Application, BaseHandler, ConversationHandler
+
+
+def conversation_handlers(app: Application) -> Iterator[ConversationHandler]:
+    """Every ConversationHandler registered in the application, nested ones included."""
+
+    def walk(handlers: list[BaseHandler]) -> Iterator[ConversationHandler]:
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                yield handler
+                for state_handlers in handler.states.values():
+                    yield from walk(state_handlers)
+
+    for group in app.handlers.values():
+        yield from walk(group)
+
+
+def active_conversations(app: Application, update: Update) -> list[str]:
+    """Names of the conversations this update's user is in."""
+    names = []
+    for conv in conversation_handlers(app):
+        try:
+            key = conv._get_key(update)
+        except RuntimeError:
+            continue
+        if conv._conversations.get(key) is not None:
+            names.append(conv.name or "")
+    return names
+
+
+def end_conversations(app: Application, update: Update, user_data: dict | None) -> list[str]:
+    """End every conversation the user is in and drop their drafts; return the names."""
+    ended = []
+    for conv in conversation_handlers(app):
+        try:
+            key = conv._get_key(update)
+        except RuntimeError:
+            continue
+        if conv._conversations.get(key) is not None:
+            conv._update_state(ConversationHandler.END, key)
+            ended.append(conv.name or "")
+        if user_data is not None and conv.name:
+            user_data.pop(conv.name, None)
+    return ended

@@ -1,0 +1,106 @@
+"""Settings from environment variables (prefix ABFA_) and an optional `.env` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Platform(StrEnum):
+    """Which messenger the bot talks to."""
+
+    TELEGRAM = "telegram"
+    BALE = "bale"
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Each field is read from ABFA_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ABFA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr | None = Field(None, description="Bot token from BotFather / Bale")
+    platform: Platform = Platform.TELEGRAM
+    base_url: str | None = Field(None, description="Bot API base URL override")
+    base_file_url: str | None = Field(None, description="Bot API file URL override")
+    database: Path = Path("data/abfa.sqlite3")
+    demo_database: Path = Path("data/demo.sqlite3")
+    operators: Annotated[frozenset[int], NoDecode] = frozenset()
+    operators_chat: int | None = None
+    webhook_url: str | None = None
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_listen: str = "0.0.0.0"
+    webhook_secret: SecretStr | None = None
+    log_level: str = "INFO"
+    emergency_phone: str = "۱۲۲"
+    max_document_mb: int = Field(10, ge=1, le=50)
+    messages_per_second: float | None = Field(None, gt=0, description="platform default if unset")
+    messages_per_chat_second: float | None = Field(None, gt=0)
+    reminder_days: int = Field(3, ge=0, le=30)
+    track_lookups_per_minute: int = Field(10, ge=1)
+
+    @field_validator("operators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("base_url", "base_file_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_https(self) -> Settings:
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise ValueError("ABFA_WEBHOOK_URL must be https:// (Telegram and Bale require TLS)")
+        return self
+
+    @property
+    def has_token(self) -> bool:
+        """Whether a real bot token is configured."""
+        return bool(self.token and self.token.get_secret_value().strip())
+
+    def is_operator(self, user_id: int | None) -> bool:
+        """Whether this Telegram/Bale user is a configured operator."""
+        return user_id is not None and user_id in self.operators
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one message naming each variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            name = f"ABFA_{field.upper()}" if field else "settings"
+            lines.append(f"{name}: {err['msg']} (got {_shown(err.get('input'), field)})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+def _shown(value: object, field: str) -> str:
+    if field in {"token", "webhook_secret"}:
+        return "<hidden>"
+    return repr(value)

@@ -1,0 +1,234 @@
+"""Core queries: chats, subscribers, bills, readings and chat–subscription links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from bot.fmt import now_utc
+from bot.store.db import Database
+from bot.store.models import Bill, Chat, Link, Reading, Subscriber
+
+SUBSCRIBER_COLUMNS = (
+    "subscription_number", "file_number", "bill_id", "name", "national_id", "phone", "schedule",
+    "city", "zone", "address", "usage", "units", "non_residential_units", "diameter",
+    "contract_capacity", "has_sewage", "meter_status",
+)
+BILL_COLUMNS = (
+    "subscriber_id", "year", "period", "issue_date", "bill_id", "payment_id", "usage", "units",
+    "non_residential_units", "diameter", "meter_status", "prev_reading_date",
+    "curr_reading_date", "prev_reading", "curr_reading", "days", "consumption",
+    "average_daily", "allowed", "excess_use", "fixed_fee", "water_charge", "sewage_fee", "tax",
+    "excess_charge", "supply_project", "total", "previous_balance", "carry_in", "carry_out",
+    "cost_price_per_m3", "subsidy", "payable", "due_date", "paid_at", "lines_json",
+)
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _insert_sql(table: str, columns: Iterable[str]) -> str:
+    cols = tuple(columns)
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+
+
+class CoreQueries:
+    """SQLite implementation of the core store interface."""
+
+    db: Database
+
+    # chats -----------------------------------------------------------------
+    async def upsert_chat(
+        self, chat_id: int, user_id: int | None, first_name: str | None, username: str | None
+    ) -> None:
+        """Record a chat the bot has talked to (idempotent)."""
+        now = now_utc().isoformat()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chats (chat_id, user_id, first_name, username, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(chat_id) DO UPDATE SET"
+                " user_id=excluded.user_id, first_name=excluded.first_name,"
+                " username=excluded.username, blocked=0, updated_at=excluded.updated_at",
+                (chat_id, user_id, first_name, username, now, now),
+            )
+
+    async def chat(self, chat_id: int) -> Chat | None:
+        """A chat by id."""
+        async with self.db.reader.execute("SELECT * FROM chats WHERE chat_id=?", (chat_id,)) as c:
+            row = await c.fetchone()
+        return Chat.from_row(row) if row else None
+
+    async def set_verified_phone(self, chat_id: int, phone: str) -> None:
+        """Store the phone the user proved by sharing their own contact."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE chats SET phone=?, phone_verified_at=?, updated_at=? WHERE chat_id=?",
+                (phone, now_utc().isoformat(), now_utc().isoformat(), chat_id),
+            )
+
+    async def set_chat_blocked(self, chat_id: int, blocked: bool = True) -> None:
+        """Mark that the user blocked the bot (or unblocked it)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE chats SET blocked=?, updated_at=? WHERE chat_id=?",
+                (int(blocked), now_utc().isoformat(), chat_id),
+            )
+
+    # subscribers -------------------------------------------------------------
+    async def subscriber(self, subscriber_id: int) -> Subscriber | None:
+        """A subscriber by internal id."""
+        return await self._one_subscriber("id", subscriber_id)
+
+    async def subscriber_by_number(self, number: str) -> Subscriber | None:
+        """A subscriber by subscription number (all digits)."""
+        return await self._one_subscriber("subscription_number", number)
+
+    async def subscriber_by_bill_id(self, bill_id: str) -> Subscriber | None:
+        """A subscriber by the fixed bill ID of the subscription."""
+        return await self._one_subscriber("bill_id", bill_id)
+
+    async def _one_subscriber(self, column: str, value: Any) -> Subscriber | None:
+        sql = f"SELECT * FROM subscribers WHERE {column}=?"
+        async with self.db.reader.execute(sql, (value,)) as cur:
+            row = await cur.fetchone()
+        return Subscriber.from_row(row) if row else None
+
+    async def add_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert subscribers in one transaction; all or nothing. Returns the count."""
+        sql = _insert_sql("subscribers", (*SUBSCRIBER_COLUMNS, "created_at"))
+        now = now_utc().isoformat()
+        values = [
+            tuple(_sql_value(row.get(col)) for col in SUBSCRIBER_COLUMNS) + (now,) for row in rows
+        ]
+        async with self.db.transaction() as conn:
+            await conn.executemany(sql, values)
+        return len(values)
+
+    async def subscribers_count(self) -> int:
+        """How many subscribers are on file."""
+        async with self.db.reader.execute("SELECT COUNT(*) FROM subscribers") as cur:
+            row = await cur.fetchone()
+        return int(row[0])
+
+    async def sample_subscribers(self, limit: int = 5) -> list[Subscriber]:
+        """A few subscribers (lowest ids), for the demo's hints."""
+        sql = "SELECT * FROM subscribers ORDER BY id LIMIT ?"
+        async with self.db.reader.execute(sql, (limit,)) as cur:
+            return [Subscriber.from_row(r) for r in await cur.fetchall()]
+
+    # bills -------------------------------------------------------------------
+    async def add_bills(self, bills: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Insert bills (column names of the bills table; `lines` as (code, amount) pairs)."""
+        sql = _insert_sql("bills", (*BILL_COLUMNS, "created_at"))
+        now = now_utc().isoformat()
+        ids = []
+        async with self.db.transaction() as conn:
+            for bill in bills:
+                row = dict(bill)
+                row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
+                cur = await conn.execute(
+                    sql, tuple(_sql_value(row.get(col)) for col in BILL_COLUMNS) + (now,)
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    async def latest_bill(self, subscriber_id: int) -> Bill | None:
+        """The most recent bill of a subscriber."""
+        bills = await self.bills(subscriber_id, limit=1)
+        return bills[0] if bills else None
+
+    async def bills(self, subscriber_id: int, limit: int = 12, offset: int = 0) -> list[Bill]:
+        """Bills of a subscriber, newest first."""
+        sql = ("SELECT * FROM bills WHERE subscriber_id=? ORDER BY year DESC, period DESC "
+               "LIMIT ? OFFSET ?")
+        async with self.db.reader.execute(sql, (subscriber_id, limit, offset)) as cur:
+            return [Bill.from_row(r) for r in await cur.fetchall()]
+
+    async def bill(self, bill_row_id: int) -> Bill | None:
+        """One bill by its row id."""
+        async with self.db.reader.execute("SELECT * FROM bills WHERE id=?", (bill_row_id,)) as c:
+            row = await c.fetchone()
+        return Bill.from_row(row) if row else None
+
+    # readings ----------------------------------------------------------------
+    async def add_reading(
+        self, subscriber_id: int, read_on: dt.date, reading: int, source: str,
+        chat_id: int | None = None, photo_file_id: str | None = None,
+    ) -> int:
+        """Store a meter reading."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO readings (subscriber_id, read_on, reading, source, chat_id,"
+                " photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (subscriber_id, read_on.isoformat(), reading, source, chat_id, photo_file_id,
+                 now_utc().isoformat()),
+            )
+        return int(cur.lastrowid or 0)
+
+    async def last_reading(self, subscriber_id: int) -> Reading | None:
+        """The latest reading of any source."""
+        sql = "SELECT * FROM readings WHERE subscriber_id=? ORDER BY read_on DESC, id DESC LIMIT 1"
+        async with self.db.reader.execute(sql, (subscriber_id,)) as cur:
+            row = await cur.fetchone()
+        return Reading.from_row(row) if row else None
+
+    # links -------------------------------------------------------------------
+    async def link_subscription(self, chat_id: int, subscriber_id: int, nickname: str) -> None:
+        """Link a subscription to a chat (unverified until the phone matches); renames if linked."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO links (chat_id, subscriber_id, nickname, created_at) VALUES (?,?,?,?)"
+                " ON CONFLICT(chat_id, subscriber_id) DO UPDATE SET nickname=excluded.nickname",
+                (chat_id, subscriber_id, nickname, now_utc().isoformat()),
+            )
+
+    async def verify_link(self, chat_id: int, subscriber_id: int) -> None:
+        """Mark a link as proven (the chat's verified phone matches the one on file)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE links SET verified_at=? WHERE chat_id=? AND subscriber_id=?",
+                (now_utc().isoformat(), chat_id, subscriber_id),
+            )
+
+    async def unlink_subscription(self, chat_id: int, subscriber_id: int) -> bool:
+        """Remove a link; True if there was one."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM links WHERE chat_id=? AND subscriber_id=?", (chat_id, subscriber_id)
+            )
+        return cur.rowcount > 0
+
+    async def links(self, chat_id: int) -> list[Link]:
+        """The subscriptions linked to a chat, in the order they were added."""
+        sql = ("SELECT s.*, l.nickname, l.verified_at FROM links l JOIN subscribers s"
+               " ON s.id = l.subscriber_id WHERE l.chat_id=? ORDER BY l.created_at, s.id")
+        async with self.db.reader.execute(sql, (chat_id,)) as cur:
+            rows = await cur.fetchall()
+        return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]))
+                for r in rows]
+
+    async def link(self, chat_id: int, subscriber_id: int) -> Link | None:
+        """One link of a chat, or None if that subscription is not linked to it."""
+        for item in await self.links(chat_id):
+            if item.subscriber.id == subscriber_id:
+                return item
+        return None
+
+    async def verified_chats(self, subscriber_id: int) -> list[int]:
+        """Chats that proved ownership of a subscription (they get its notifications)."""
+        sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
+               " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
+        async with self.db.reader.execute(sql, (subscriber_id,)) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]

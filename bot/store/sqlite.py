@@ -1,0 +1,24 @@
+"""The SQLite store: every query mixin over one Database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.core import CoreQueries
+from bot.store.db import Database
+
+
+class SqliteStore(CoreQueries):
+    """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.db = Database(path)
+
+    async def open(self) -> SqliteStore:
+        """Open the database and apply migrations."""
+        await self.db.open()
+        return self
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()

@@ -1,0 +1,41 @@
+"""Normalise what users type: Persian/Arabic digits and letters, spaces, dashes."""
+
+from __future__ import annotations
+
+import re
+
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_ASCII = str.maketrans(_PERSIAN_DIGITS + _ARABIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
+# Arabic letters that Persian keyboards replace; kaf, yeh, alef maksura, teh marbuta stay readable.
+_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ۀ": "هٔ"})
+# Separators a user may put inside a number: spaces (incl. ZWNJ, NBSP), dashes, slashes, dots, commas.
+_NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\-_–—/.,،٬٫]+")
+
+
+def to_ascii_digits(text: str) -> str:
+    """Replace Persian and Arabic-Indic digits by ASCII ones."""
+    return text.translate(_TO_ASCII)
+
+
+def to_persian_digits(text: str) -> str:
+    """Replace ASCII digits by Persian ones (for everything the bot sends)."""
+    return text.translate(_TO_PERSIAN)
+
+
+def normalize_text(text: str) -> str:
+    """ASCII digits, Persian letters, collapsed white space."""
+    return " ".join(to_ascii_digits(text).translate(_LETTERS).split())
+
+
+def digits_only(text: str) -> str | None:
+    """The number a user typed with separators removed, or None if anything else is in it."""
+    cleaned = _NUMBER_SEPARATORS.sub("", to_ascii_digits(text.strip()))
+    return cleaned if cleaned.isdigit() and cleaned.isascii() else None
+
+
+def parse_int(text: str) -> int | None:
+    """A non-negative whole number typed in any digits, with optional thousands separators."""
+    cleaned = digits_only(text)
+    return int(cleaned) if cleaned else None

@@ -1,0 +1,23 @@
+"""All handler registration, in one place and in order.
+
+Group -1: commands and menu buttons that work at every step (handlers/navigation.py).
+Group 0: the features, each a module exporting HANDLERS, in the order below, then the
+fallback that answers anything else.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, navigation
+
+FEATURES: list = []
+
+
+def register(app: Application) -> None:
+    """Register every handler of the bot on the application."""
+    app.add_error_handler(errors.on_error)
+    app.add_handlers(navigation.HANDLERS, group=-1)
+    for module in FEATURES:
+        app.add_handlers(module.HANDLERS, group=0)
+    app.add_handlers(fallback.HANDLERS, group=0)

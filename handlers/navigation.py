@@ -1,0 +1,67 @@
+"""Commands that work at every step: /start, /help, /menu, /cancel, and the menu buttons.
+
+Registered in group -1, before every conversation: they end any active conversation
+(dropping its draft) so nothing is left half-done, then stop further handling, except
+for a menu button, which ends the old flow and lets the new one start in group 0.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler
+
+from bot.app import Ctx
+from bot.conversations import end_conversations
+from bot.i18n import t
+from bot.keyboards import button_filter, main_menu, menu_buttons
+from handlers.common import ensure_chat, reply
+
+
+async def start(update: Update, ctx: Ctx) -> None:
+    """Greet the user and show the main menu."""
+    end_conversations(ctx.application, update, ctx.user_data)
+    await ensure_chat(update, ctx)
+    user = update.effective_user
+    text = t("start.greeting", name=user.first_name) if user and user.first_name else t(
+        "start.greeting_anonymous"
+    )
+    await reply(update, text, main_menu())
+    raise ApplicationHandlerStop
+
+
+async def help_command(update: Update, ctx: Ctx) -> None:
+    """Show the help text; an active conversation stays where it was."""
+    await reply(update, t("help.text", emergency=ctx.settings.emergency_phone))
+    raise ApplicationHandlerStop
+
+
+async def menu(update: Update, ctx: Ctx) -> None:
+    """Leave whatever flow the user is in and show the main menu."""
+    end_conversations(ctx.application, update, ctx.user_data)
+    await reply(update, t("common.back_to_menu"), main_menu())
+    raise ApplicationHandlerStop
+
+
+async def cancel(update: Update, ctx: Ctx) -> None:
+    """Cancel the active flow, keeping nothing of it."""
+    ended = end_conversations(ctx.application, update, ctx.user_data)
+    text = t("common.cancelled") if ended else t("common.nothing_to_cancel")
+    await reply(update, text, main_menu())
+    raise ApplicationHandlerStop
+
+
+async def switch_flow(update: Update, ctx: Ctx) -> None:
+    """A main-menu button: end the old flow; group 0 starts the new one."""
+    end_conversations(ctx.application, update, ctx.user_data)
+
+
+HANDLERS = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CommandHandler("menu", menu),
+    CommandHandler("cancel", cancel),
+    MessageHandler(button_filter("common.button_cancel"), cancel),
+    MessageHandler(button_filter("common.button_menu"), menu),
+    MessageHandler(button_filter("menu.help"), help_command),
+    MessageHandler(menu_buttons(), switch_flow),
+]
