@@ -28,7 +28,8 @@ def number(value: int | Decimal, places: int = 0) -> str:
         sign = "-" if q < 0 else ""
         text = f"{sign}{int(whole):,}".replace(",", _THOUSANDS) + _DECIMAL + frac
     else:
-        text = f"{int(value):,}".replace(",", _THOUSANDS)
+        whole_value = int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        text = f"{whole_value:,}".replace(",", _THOUSANDS)
     return to_persian_digits(text).replace("-", "−")
 
 
@@ -75,7 +76,8 @@ def jalali_datetime(moment: dt.datetime) -> str:
 
 def parse_jalali(text: str) -> jdatetime.date | None:
     """A Jalali date typed as 1405/09/02 (any digits, / - or . separators), or None."""
-    parts = [p for p in to_ascii_digits(text).replace("-", "/").replace(".", "/").split("/") if p]
+    raw = to_ascii_digits(text).replace("-", "/").replace(".", "/")
+    parts = [p.strip() for p in raw.split("/") if p.strip()]
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return None
     year, month, day = (int(p) for p in parts)

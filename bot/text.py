@@ -35,7 +35,16 @@ def digits_only(text: str) -> str | None:
     return cleaned if cleaned.isdigit() and cleaned.isascii() else None
 
 
+_WHOLE = re.compile(r"^(?:\d+|\d{1,3}(?:[,٬،.\s]\d{3})+)$")
+
+
 def parse_int(text: str) -> int | None:
-    """A non-negative whole number typed in any digits, with optional thousands separators."""
-    cleaned = digits_only(text)
+    """A non-negative whole number typed in any digits, with optional thousands separators.
+
+    A sign or a decimal fraction is refused (None), so 12.5 never becomes 125.
+    """
+    raw = to_ascii_digits(text.strip())
+    if not _WHOLE.match(raw):
+        return None
+    cleaned = digits_only(raw)
     return int(cleaned) if cleaned else None

@@ -110,7 +110,7 @@ class CoreQueries:
         sql = _insert_sql("subscribers", (*SUBSCRIBER_COLUMNS, "created_at"))
         now = now_utc().isoformat()
         values = [
-            tuple(_sql_value(row.get(col)) for col in SUBSCRIBER_COLUMNS) + (now,) for row in rows
+            (*(_sql_value(row.get(col)) for col in SUBSCRIBER_COLUMNS), now) for row in rows
         ]
         async with self.db.transaction() as conn:
             await conn.executemany(sql, values)
@@ -139,7 +139,7 @@ class CoreQueries:
                 row = dict(bill)
                 row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
                 cur = await conn.execute(
-                    sql, tuple(_sql_value(row.get(col)) for col in BILL_COLUMNS) + (now,)
+                    sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now)
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids

@@ -1,0 +1,111 @@
+"""Fixtures: a real store on a temporary file, the real Application over a fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import AbfaApplication, build_application
+from bot.settings import Settings, load_settings
+from bot.simulator import FakeBotAPI, SimUser
+from bot.store import SqliteStore
+
+OPERATOR_ID = 900001
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No ABFA_* variable or .env of the developer leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("ABFA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for tests: one operator, a temporary database."""
+    return load_settings(
+        database=tmp_path / "abfa.sqlite3", operators=frozenset({OPERATOR_ID}),
+        emergency_phone="۱۲۲",
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[SqliteStore]:
+    """The real store on a temporary SQLite file."""
+    opened = await SqliteStore(settings.database).open()
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def api() -> FakeBotAPI:
+    """The fake Bot API layer (records every call)."""
+    return FakeBotAPI()
+
+
+class Running:
+    """The application under test; `restart()` rebuilds it on the same database."""
+
+    def __init__(self, settings: Settings, store: SqliteStore, api: FakeBotAPI) -> None:
+        self.settings, self.store, self.api = settings, store, api
+        self.app: AbfaApplication | None = None
+
+    async def start(self) -> AbfaApplication:
+        """Build and initialise a fresh application (loads persisted state)."""
+        self.app = build_application(self.settings, self.store, request=self.api)
+        await self.app.initialize()
+        return self.app
+
+    async def stop(self, graceful: bool = True) -> None:
+        """Shut down; graceful=False skips the final persistence flush (like kill -9)."""
+        if self.app is None:
+            return
+        if graceful:
+            await self.app.shutdown()
+        else:
+            self.app._initialized = False
+        self.app = None
+
+    async def restart(self, graceful: bool = False) -> AbfaApplication:
+        """Stop (by default as abruptly as kill -9) and start again on the same store."""
+        await self.stop(graceful)
+        db_path = self.store.db.path
+        await self.store.close()
+        self.store.db.__init__(db_path)
+        await self.store.open()
+        return await self.start()
+
+    def user(self, user_id: int, first_name: str = "مشترک") -> SimUser:
+        """A user talking to the current application (follows restarts)."""
+        return _FollowingUser(self, user_id, first_name)
+
+
+class _FollowingUser(SimUser):
+    def __init__(self, running: Running, user_id: int, first_name: str) -> None:
+        assert running.app is not None
+        super().__init__(running.app, running.api, user_id, first_name)
+        self._running = running
+
+    async def _feed(self, payload):  # type: ignore[override]
+        assert self._running.app is not None
+        self.app = self._running.app
+        return await super()._feed(payload)
+
+
+@pytest.fixture
+async def running(settings: Settings, store: SqliteStore, api: FakeBotAPI) -> AsyncIterator[Running]:
+    """The real application, initialised, over the fake Bot API."""
+    env = Running(settings, store, api)
+    await env.start()
+    yield env
+    await env.stop()
+
+
+UserFactory = Callable[[int], SimUser]
+AsyncFactory = Callable[..., Awaitable[object]]

@@ -1,0 +1,35 @@
+"""/start, /help, /menu, /cancel and the fallback through the real Application."""
+
+from __future__ import annotations
+
+from bot.i18n import t
+from bot.keyboards import MENU_KEYS
+
+
+async def test_start_greets_in_persian_with_the_main_menu(running):
+    replies = await running.user(42, "علی").send("/start")
+    assert replies[0].text.startswith("سلام علی")
+    labels = [label for row in replies[0].keyboard for label in row]
+    assert labels == [t(key) for key in MENU_KEYS]
+    assert (await running.store.chat(42)) is not None
+
+
+async def test_unknown_text_gets_a_way_forward(running):
+    replies = await running.user(43).send("asdf")
+    assert replies[0].text == t("common.unknown_input")
+    assert replies[0].keyboard
+
+
+async def test_cancel_with_nothing_running(running):
+    replies = await running.user(44).send("/cancel")
+    assert replies[0].text == t("common.nothing_to_cancel")
+
+
+async def test_help_shows_the_emergency_number(running):
+    replies = await running.user(45).send("/help")
+    assert "۱۲۲" in replies[0].text
+
+
+async def test_forged_button_is_answered_not_ignored(running):
+    replies = await running.user(46).press("op:close:1")
+    assert replies[0].text == t("common.expired_button")
