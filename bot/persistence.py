@@ -30,10 +30,12 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         self._last_bot_data: bytes | None = None
 
     async def _load_map(self, table: str, key: str) -> dict[int, Any]:
+        await self.db.open()
         async with self.db.reader.execute(f"SELECT {key}, data FROM {table}") as cur:
             return {int(row[0]): pickle.loads(row[1]) for row in await cur.fetchall()}
 
     async def _load_single(self, table: str) -> Any:
+        await self.db.open()
         async with self.db.reader.execute(f"SELECT data FROM {table} WHERE id=1") as cur:
             row = await cur.fetchone()
         return pickle.loads(row[0]) if row else None
@@ -65,6 +67,7 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one named conversation."""
+        await self.db.open()
         sql = "SELECT key, state FROM ptb_conversations WHERE name=?"
         async with self.db.reader.execute(sql, (name,)) as cur:
             rows = await cur.fetchall()

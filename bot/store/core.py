@@ -177,6 +177,17 @@ class CoreQueries:
             )
         return int(cur.lastrowid or 0)
 
+    async def add_readings(self, rows: Iterable[tuple[int, dt.date, int]], source: str) -> int:
+        """Store many readings (subscriber id, day, reading) in one transaction."""
+        now = now_utc().isoformat()
+        values = [(sid, day.isoformat(), value, source, now) for sid, day, value in rows]
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO readings (subscriber_id, read_on, reading, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", values,
+            )
+        return len(values)
+
     async def last_reading(self, subscriber_id: int) -> Reading | None:
         """The latest reading of any source."""
         sql = "SELECT * FROM readings WHERE subscriber_id=? ORDER BY read_on DESC, id DESC LIMIT 1"

@@ -1,0 +1,145 @@
+"""`python -m bot …`: run the bot, the console demo, imports, demo data, operator actions."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import sys
+from pathlib import Path
+
+from telegram import Update
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (polling, or webhook when configured); "
+                               "with no token, the console demo")
+    demo = sub.add_parser("demo", help="console chat with the real bot on the demo database")
+    demo.add_argument("--size", type=int, default=3000, help="subscribers in a new demo database")
+    data = sub.add_parser("demo-data", help="create a database with generated demo data")
+    data.add_argument("--database", type=Path, help="database file (default: the demo database)")
+    data.add_argument("--size", type=int, default=3000)
+    data.add_argument("--seed", type=int, default=1398)
+    imp = sub.add_parser("import", help="import the utility's CSV exports (docs/import.md)")
+    imp.add_argument("kind", choices=("subscribers", "bills"))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--accept-valid", action="store_true",
+                     help="import the valid rows even when some are rejected")
+    sub.add_parser("migrate", help="apply database migrations and print the schema version")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.logs import setup_logging
+
+    secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret) if s)
+    setup_logging(settings.log_level, secrets)
+    if args.command == "run":
+        if not settings.has_token:
+            print("ABFA_TOKEN is not set: starting the console demo instead.", file=sys.stderr)
+            return asyncio.run(_demo(settings, 3000))
+        return run_bot(settings)
+    if args.command == "demo":
+        return asyncio.run(_demo(settings, args.size))
+    if args.command == "demo-data":
+        return asyncio.run(_demo_data(args.database or settings.demo_database, args.size,
+                                      args.seed))
+    if args.command == "import":
+        return asyncio.run(_import(settings, args.kind, args.file, args.accept_valid))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    return 2
+
+
+def run_bot(settings: Settings) -> int:
+    """Run against the real Bot API until SIGINT/SIGTERM; the store closes on shutdown."""
+    from bot.app import build_application
+    from bot.store import SqliteStore
+
+    store = SqliteStore(settings.database)
+    app = build_application(settings, store)
+
+    async def close_store(_app: object) -> None:
+        await store.close()
+
+    app.post_shutdown = close_store
+    profile = app.profile
+    log.info("starting on %s (%s)", profile.name.value,
+             "webhook" if settings.webhook_url else "polling")
+    if settings.webhook_url:
+        token = settings.token.get_secret_value() if settings.token else ""
+        path = hashlib.sha256(token.encode()).hexdigest()[:32]
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        app.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+            secret_token=secret if profile.webhook_secret_header else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _demo(settings: Settings, size: int) -> int:
+    from bot.console import run_console
+
+    return await run_console(settings, demo_size=size)
+
+
+async def _demo_data(path: Path, size: int, seed: int) -> int:
+    from bot.demo_data import generate
+    from bot.store import SqliteStore
+
+    store = await SqliteStore(path).open()
+    try:
+        summary = await generate(store, size, seed=seed)
+    finally:
+        await store.close()
+    print(f"{path}: {summary}")
+    return 0
+
+
+async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool) -> int:
+    from bot.importer import ImportFileError, import_bills, import_subscribers
+    from bot.store import SqliteStore
+
+    store = await SqliteStore(settings.database).open()
+    try:
+        run = import_subscribers if kind == "subscribers" else import_bills
+        report = await run(store, path, accept_valid=accept_valid)
+    except ImportFileError as exc:
+        print(f"nothing imported: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    print("\n".join(report.lines()))
+    if report.rejected and not accept_valid:
+        print("nothing imported: fix the rejected rows or use --accept-valid", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.store import SqliteStore
+
+    store = await SqliteStore(settings.database).open()
+    try:
+        print(f"{settings.database}: schema version {await store.db.schema_version()}")
+    finally:
+        await store.close()
+    return 0

@@ -1,0 +1,159 @@
+"""The console demo: the real Application, handlers and store, chatting in a terminal.
+
+Each line typed (or piped) is one user message. The bot's replies print as text; reply
+and inline keyboards print as numbered buttons, pressed by typing the number. To send a
+number that would press a button, prefix it with `=` (`=2`). `/photo [caption]` and
+`/file NAME MIME BYTES` simulate uploads; `/quit` (or end of input) leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.app import build_application
+from bot.i18n import t
+from bot.settings import Settings
+from bot.simulator import ApiCall, FakeBotAPI, SimUser
+from bot.store import SqliteStore
+
+DEMO_USER_ID = 100200300
+TABRIZ = (38.0800, 46.2919)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button the demo user can press by its number."""
+
+    label: str
+    kind: str  # text, callback, contact, location, url
+    value: str
+
+
+def buttons_of(replies: list[ApiCall], keyboard: list[Button]) -> tuple[list[Button], list[Button]]:
+    """(inline buttons of these replies, the reply keyboard now shown)."""
+    inline: list[Button] = []
+    for call in replies:
+        markup = call.markup
+        for row in markup.get("inline_keyboard") or []:
+            for b in row:
+                kind = "callback" if "callback_data" in b else "url"
+                inline.append(Button(b["text"], kind, b.get("callback_data") or b.get("url", "")))
+        if "keyboard" in markup:
+            keyboard = []
+            for row in markup["keyboard"]:
+                for b in row:
+                    b = {"text": b} if isinstance(b, str) else b
+                    kind = ("contact" if b.get("request_contact")
+                            else "location" if b.get("request_location") else "text")
+                    keyboard.append(Button(b["text"], kind, b["text"]))
+        if markup.get("remove_keyboard"):
+            keyboard = []
+    return inline, keyboard
+
+
+def render(call: ApiCall, out: TextIO) -> None:
+    """Print one reply of the bot."""
+    if call.method == "sendPhoto":
+        out.write(f"🤖 {t('demo.photo', caption=call.text)}\n")
+    elif call.method == "sendDocument":
+        out.write(f"🤖 {t('demo.document', name=call.text)}\n")
+    elif call.method == "sendLocation":
+        out.write(f"🤖 📍 {call.params.get('latitude')}, {call.params.get('longitude')}\n")
+    else:
+        out.write(f"🤖 {call.text}\n")
+
+
+def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO) -> None:
+    """Print the buttons, numbered: inline ones first, then the reply keyboard."""
+    numbered = [*inline, *keyboard]
+    if inline:
+        out.write(f"   {t('demo.inline_keyboard')}\n")
+    for i, button in enumerate(numbered, 1):
+        if i == len(inline) + 1:
+            out.write(f"   {t('demo.reply_keyboard')}\n")
+        extra = (f" {t('demo.contact_button')}" if button.kind == "contact"
+                 else f" {t('demo.location_button')}" if button.kind == "location" else "")
+        out.write(f"   [{i}] {button.label}{extra}\n")
+
+
+class ConsoleChat:
+    """One demo user chatting with the application."""
+
+    def __init__(self, user: SimUser, phone: str | None, out: TextIO) -> None:
+        self.user, self.phone, self.out = user, phone, out
+        self.inline: list[Button] = []
+        self.keyboard: list[Button] = []
+
+    async def handle(self, line: str) -> None:
+        """Turn one typed line into what the user does, and print the replies."""
+        line = line.strip()
+        if not line:
+            return
+        numbered = [*self.inline, *self.keyboard]
+        if line.isdigit() and 1 <= int(line) <= len(numbered):
+            replies = await self.press(numbered[int(line) - 1])
+        elif line.startswith("="):
+            replies = await self.user.send(line[1:])
+        elif line.startswith("/photo"):
+            replies = await self.user.send_photo(line[6:].strip() or None)
+        elif line.startswith("/file"):
+            parts = line.split()
+            name = parts[1] if len(parts) > 1 else "document.pdf"
+            mime = parts[2] if len(parts) > 2 else "application/pdf"
+            size = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 200_000
+            replies = await self.user.send_document(name, mime, size)
+        else:
+            replies = await self.user.send(line)
+        for call in replies:
+            render(call, self.out)
+        self.inline, self.keyboard = buttons_of(replies, self.keyboard)
+        render_buttons(self.inline, self.keyboard, self.out)
+        self.out.flush()
+
+    async def press(self, button: Button) -> list[ApiCall]:
+        """Press a numbered button."""
+        if button.kind == "callback":
+            return await self.user.press(button.value)
+        if button.kind == "contact":
+            return await self.user.share_contact(self.phone or "09140000000")
+        if button.kind == "location":
+            return await self.user.share_location(*TABRIZ)
+        if button.kind == "url":
+            self.out.write(f"🔗 {button.value}\n")
+            return []
+        return await self.user.send(button.value)
+
+
+async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                      demo_size: int = 3000) -> int:
+    """Run the demo chat until /quit or end of input."""
+    from bot.demo_data import ensure_demo_data
+
+    store = await SqliteStore(settings.demo_database).open()
+    try:
+        await ensure_demo_data(store, demo_size)
+        api = FakeBotAPI()
+        app = build_application(settings, store, request=api)
+        await app.initialize()
+        samples = await store.sample_subscribers(3)
+        out.write(t("demo.banner") + "\n")
+        out.write(t("demo.database", path=str(settings.demo_database)) + "\n")
+        numbers = "، ".join(s.subscription_number for s in samples)
+        out.write(t("demo.sample_subscriptions", numbers=numbers) + "\n\n")
+        chat = ConsoleChat(SimUser(app, api, DEMO_USER_ID, "کاربر نمایشی"),
+                           samples[0].phone if samples else None, out)
+        await chat.handle("/start")
+        while True:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or line.strip() in {"/quit", "/exit"}:
+                break
+            if not stdin.isatty():
+                out.write(f"👤 {line.strip()}\n")
+            await chat.handle(line)
+        await app.shutdown()
+    finally:
+        await store.close()
+    return 0
