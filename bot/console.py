@@ -66,9 +66,10 @@ def render(call: ApiCall, out: TextIO) -> None:
         out.write(f"🤖 {call.text}\n")
 
 
-def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO) -> None:
-    """Print the buttons, numbered: inline ones first, then the reply keyboard."""
-    numbered = [*inline, *keyboard]
+def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO,
+                   show_keyboard: bool = True) -> None:
+    """Print the buttons, numbered: inline ones first, then the reply keyboard (if shown)."""
+    numbered = [*inline, *keyboard] if show_keyboard else inline
     if inline:
         out.write(f"   {t('demo.inline_keyboard')}\n")
     for i, button in enumerate(numbered, 1):
@@ -109,8 +110,9 @@ class ConsoleChat:
             replies = await self.user.send(line)
         for call in replies:
             render(call, self.out)
+        before = self.keyboard
         self.inline, self.keyboard = buttons_of(replies, self.keyboard)
-        render_buttons(self.inline, self.keyboard, self.out)
+        render_buttons(self.inline, self.keyboard, self.out, self.keyboard != before)
         self.out.flush()
 
     async def press(self, button: Button) -> list[ApiCall]:
@@ -134,6 +136,9 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
 
     store = await SqliteStore(settings.demo_database).open()
     try:
+        if not await store.subscribers_count():
+            out.write(t("demo.building", size=demo_size) + "\n")
+            out.flush()
         await ensure_demo_data(store, demo_size)
         api = FakeBotAPI()
         app = build_application(settings, store, request=api)
@@ -142,9 +147,12 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
         out.write(t("demo.banner") + "\n")
         out.write(t("demo.database", path=str(settings.demo_database)) + "\n")
         numbers = "، ".join(s.subscription_number for s in samples)
-        out.write(t("demo.sample_subscriptions", numbers=numbers) + "\n\n")
-        chat = ConsoleChat(SimUser(app, api, DEMO_USER_ID, "کاربر نمایشی"),
-                           samples[0].phone if samples else None, out)
+        out.write(t("demo.sample_subscriptions", numbers=numbers) + "\n")
+        phone = samples[0].phone if samples else None
+        if phone:
+            out.write(t("demo.phone", phone=phone) + "\n")
+        out.write("\n")
+        chat = ConsoleChat(SimUser(app, api, DEMO_USER_ID, "کاربر نمایشی"), phone, out)
         await chat.handle("/start")
         while True:
             line = await asyncio.to_thread(stdin.readline)

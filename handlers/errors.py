@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.app import Ctx, update_summary
 from bot.conversations import end_conversations
@@ -16,16 +17,21 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, ctx: Ctx) -> None:
-    """Log the error with the update; tell the user; end their conversations."""
+    """Log the error with the update; tell the user; end their conversations.
+
+    Raising ApplicationHandlerStop makes PTB skip the later handler groups, so the user
+    gets the apology alone, not also the fallback's "not understood".
+    """
     error = ctx.error
     log.error("error while handling %s", update_summary(update), exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     end_conversations(ctx.application, update, ctx.user_data)
     if isinstance(error, Forbidden):
-        return
+        raise ApplicationHandlerStop
     try:
         await ctx.bot.send_message(update.effective_chat.id, t("errors.internal"),
                                    reply_markup=main_menu())
     except NetworkError:
         log.warning("could not send the apology for %s", update_summary(update))
+    raise ApplicationHandlerStop
