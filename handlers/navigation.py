@@ -3,6 +3,7 @@
 Registered in group -1, before every conversation: they end any active conversation
 (dropping its draft) so nothing is left half-done, then stop further handling, except
 for a menu button, which ends the old flow and lets the new one start in group 0.
+A menu button keeps a parked service-request draft for coming back; /cancel drops it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.app import Ctx
 from bot.conversations import end_conversations
 from bot.i18n import t
 from bot.keyboards import button_filter, main_menu, menu_buttons
+from bot.services.drafts import discard_parked
 from handlers.common import ensure_chat, reply
 
 
@@ -45,7 +47,8 @@ async def menu(update: Update, ctx: Ctx) -> None:
 async def cancel(update: Update, ctx: Ctx) -> None:
     """Cancel the active flow, keeping nothing of it."""
     ended = end_conversations(ctx.application, update, ctx.user_data)
-    text = t("common.cancelled") if ended else t("common.nothing_to_cancel")
+    parked = discard_parked(ctx.user_data)
+    text = t("common.cancelled") if ended or parked else t("common.nothing_to_cancel")
     await reply(update, text, main_menu())
     raise ApplicationHandlerStop
 

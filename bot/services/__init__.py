@@ -1,0 +1,1 @@
+"""Service requests and incident reports: the catalog, tracking codes, validation, fees."""

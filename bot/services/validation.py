@@ -1,0 +1,92 @@
+"""Checks of what an applicant types or uploads, as pure functions with error codes.
+
+`answer(field, text)` returns the stored value (normalised) or raises `InputError`;
+`check_upload(...)` accepts or refuses a file. Handlers turn each error code into a
+Persian message (handlers/request_steps.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.personal import normalize_mobile, normalize_national_id
+from bot.services.catalog import DocumentSpec, FieldSpec
+from bot.text import normalize_text, parse_int
+
+
+class InputError(ValueError):
+    """An answer or upload is refused; `code` says why, `params` fill the message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def answer(spec: FieldSpec, text: str) -> str:
+    """The value to store for this answer; InputError when it is not acceptable.
+
+    Codes: text_length (min, max), not_a_number, number_range (min, max), mobile,
+    national_id, choice.
+    """
+    clean = normalize_text(text or "")
+    if spec.kind == "number":
+        value = parse_int(clean)
+        if value is None:
+            raise InputError("not_a_number")
+        if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+            raise InputError("number_range", min=spec.min or 0, max=spec.max or value)
+        return str(value)
+    if spec.kind == "mobile":
+        mobile = normalize_mobile(clean)
+        if mobile is None:
+            raise InputError("mobile")
+        return mobile
+    if spec.kind == "national_id":
+        national_id = normalize_national_id(clean)
+        if national_id is None:
+            raise InputError("national_id")
+        return national_id
+    if spec.kind in {"choice", "city"}:
+        for option in spec.choices():
+            if clean in {normalize_text(option.label), option.id}:
+                return option.id
+        raise InputError("choice")
+    low, high = spec.min or 1, spec.max or 500
+    if not low <= len(clean) <= high:
+        raise InputError("text_length", min=low, max=high)
+    return clean
+
+
+def shown(spec: FieldSpec, value: str) -> str:
+    """A stored answer as the user should see it (a choice's label)."""
+    for option in spec.choices() if spec.kind in {"choice", "city"} else ():
+        if option.id == value:
+            return option.label
+    return value
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a user sent: a photo (largest size) or a document."""
+
+    media: str  # "photo" or "document"
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+def check_upload(spec: DocumentSpec | None, upload: Upload, max_mb: int) -> None:
+    """Refuse a file of the wrong type (code wrong_type) or over the limit (too_big, limit).
+
+    A photo counts as image/jpeg. Without a spec (a document an operator asked for that
+    the catalog does not name) photos and PDFs are accepted.
+    """
+    accepted = spec.mime_types if spec else ("image/jpeg", "image/png", "application/pdf")
+    mime = "image/jpeg" if upload.media == "photo" else (upload.mime_type or "")
+    if mime not in accepted:
+        raise InputError("wrong_type")
+    if upload.size is not None and upload.size > max_mb * 1024 * 1024:
+        raise InputError("too_big", limit=max_mb)

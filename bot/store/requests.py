@@ -1,0 +1,179 @@
+"""Service requests and incident reports: create with documents, track, cancel, add files.
+
+Every change writes its stage-history row, an audit row and (when an operators' chat is
+given) an operators' alert through the outbox, in ONE transaction with the change.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+import aiosqlite
+
+from bot.fmt import now_utc
+from bot.services.tracking import new_code
+from bot.store.db import Database
+from bot.store.outbox import enqueue
+from bot.store.request_models import NewDocument, NewRequest, Request, RequestDocument, StageEntry
+
+CODE_ATTEMPTS = 8
+CANCELLED = "cancelled"
+
+
+async def _insert_document(conn: aiosqlite.Connection, request_id: int, doc: NewDocument,
+                           now: str) -> None:
+    await conn.execute(
+        "INSERT INTO documents (request_id, doc_type, media, file_id, file_unique_id, file_name,"
+        " mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (request_id, doc.doc_type, doc.media, doc.file_id, doc.file_unique_id, doc.file_name,
+         doc.mime_type, doc.size, now),
+    )
+
+
+async def _history(conn: aiosqlite.Connection, request_id: int, stage: str, note: str | None,
+                   actor: str, now: str) -> None:
+    await conn.execute(
+        "INSERT INTO request_stages (request_id, stage, note, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?)", (request_id, stage, note, actor, now),
+    )
+    await conn.execute(
+        "INSERT INTO audit (actor, action, request_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
+        (actor, note or f"stage:{stage}", request_id, json.dumps({"stage": stage}), now),
+    )
+
+
+class RequestQueries:
+    """SQLite implementation of RequestStore (bot/store/interface.py)."""
+
+    db: Database
+
+    async def create_request(
+        self, new: NewRequest, *, alert_chat: int | None = None,
+        alert_text: Callable[[str], str] | None = None,
+    ) -> Request:
+        """Store a request, its documents, its first stage row and the operators' alert.
+
+        All in one transaction; the random tracking code is retried on a collision with
+        the UNIQUE column. The alert's dedupe key is `alert:<request id>` (what
+        `unalerted_requests` of bot/store/operations.py looks for). `alert_text(code)` renders the operators' message. The request
+        is returned (with its code) only after the commit.
+        """
+        now = now_utc().isoformat()
+        actor = f"user:{new.user_id}" if new.user_id is not None else f"chat:{new.chat_id}"
+        async with self.db.transaction() as conn:
+            request_id, code = await self._insert_request(conn, new, now)
+            for doc in new.documents:
+                await _insert_document(conn, request_id, doc, now)
+            await _history(conn, request_id, new.stage, None, actor, now)
+            if alert_chat is not None and alert_text is not None:
+                await enqueue(conn, chat_id=alert_chat, kind="operator_alert",
+                              text=alert_text(code), request_id=request_id,
+                              dedupe_key=f"alert:{request_id}")
+        created = await self.request(request_id)
+        assert created is not None
+        return created
+
+    async def _insert_request(self, conn: aiosqlite.Connection, new: NewRequest,
+                              now: str) -> tuple[int, str]:
+        for _ in range(CODE_ATTEMPTS):
+            code = new_code()
+            try:
+                cur = await conn.execute(
+                    "INSERT INTO requests (code, kind, service, chat_id, user_id, subscriber_id,"
+                    " applicant_json, fields_json, latitude, longitude, city, stage, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (code, new.kind, new.service, new.chat_id, new.user_id, new.subscriber_id,
+                     json.dumps(new.applicant, ensure_ascii=False),
+                     json.dumps(new.fields, ensure_ascii=False), new.latitude, new.longitude,
+                     new.city, new.stage, now, now),
+                )
+            except sqlite3.IntegrityError as exc:
+                if "requests.code" in str(exc):
+                    continue
+                raise
+            return int(cur.lastrowid or 0), code
+        raise RuntimeError("no free tracking code after several attempts")
+
+    async def request(self, request_id: int) -> Request | None:
+        """A request by id."""
+        async with self.db.reader.execute("SELECT * FROM requests WHERE id=?", (request_id,)) as c:
+            row = await c.fetchone()
+        return Request.from_row(row) if row else None
+
+    async def request_by_code(self, code: str) -> Request | None:
+        """A request by its tracking code (11 ASCII digits)."""
+        async with self.db.reader.execute("SELECT * FROM requests WHERE code=?", (code,)) as c:
+            row = await c.fetchone()
+        return Request.from_row(row) if row else None
+
+    async def requests_for_chat(self, chat_id: int, limit: int = 20) -> list[Request]:
+        """The chat's requests and incident reports, newest first."""
+        sql = "SELECT * FROM requests WHERE chat_id=? ORDER BY created_at DESC, id DESC LIMIT ?"
+        async with self.db.reader.execute(sql, (chat_id, limit)) as cur:
+            return [Request.from_row(r) for r in await cur.fetchall()]
+
+    async def request_stages(self, request_id: int) -> list[StageEntry]:
+        """The stage history of a request, oldest first."""
+        sql = "SELECT * FROM request_stages WHERE request_id=? ORDER BY id"
+        async with self.db.reader.execute(sql, (request_id,)) as cur:
+            return [StageEntry.from_row(r) for r in await cur.fetchall()]
+
+    async def request_documents(self, request_id: int) -> list[RequestDocument]:
+        """The documents of a request, in upload order."""
+        sql = "SELECT * FROM documents WHERE request_id=? ORDER BY id"
+        async with self.db.reader.execute(sql, (request_id,)) as cur:
+            return [RequestDocument.from_row(r) for r in await cur.fetchall()]
+
+    async def add_document(
+        self, request_id: int, chat_id: int, doc: NewDocument, actor: str, *,
+        alert_chat: int | None = None, alert_text: str | None = None,
+    ) -> bool:
+        """Attach a document (e.g. one an operator asked for) to an open request of this chat.
+
+        Clears `pending_document` when it names this document type and adds a history
+        row (current stage, note `document:<type>`). False if not the chat's open request.
+        """
+        now = now_utc().isoformat()
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT stage FROM requests WHERE id=? AND chat_id=? AND status='open'",
+                (request_id, chat_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await _insert_document(conn, request_id, doc, now)
+            await conn.execute(
+                "UPDATE requests SET pending_document = CASE WHEN pending_document=? THEN NULL"
+                " ELSE pending_document END, updated_at=? WHERE id=?",
+                (doc.doc_type, now, request_id),
+            )
+            await _history(conn, request_id, row["stage"], f"document:{doc.doc_type}", actor, now)
+            if alert_chat is not None and alert_text is not None:
+                await enqueue(conn, chat_id=alert_chat, kind="operator_alert", text=alert_text,
+                              request_id=request_id)
+        return True
+
+    async def cancel_request(
+        self, request_id: int, chat_id: int, first_stage: str, actor: str, *,
+        alert_chat: int | None = None, alert_text: str | None = None,
+    ) -> bool:
+        """Cancel the chat's own request while it is open and still in its first stage.
+
+        Records a history row with the reserved stage `cancelled`. False otherwise.
+        """
+        now = now_utc().isoformat()
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET status='cancelled', updated_at=? WHERE id=? AND chat_id=?"
+                " AND status='open' AND stage=?", (now, request_id, chat_id, first_stage),
+            )
+            if cur.rowcount == 0:
+                return False
+            await _history(conn, request_id, CANCELLED, "cancelled", actor, now)
+            if alert_chat is not None and alert_text is not None:
+                await enqueue(conn, chat_id=alert_chat, kind="operator_alert", text=alert_text,
+                              request_id=request_id, dedupe_key=f"request:{request_id}:cancelled")
+        return True

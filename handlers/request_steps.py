@@ -1,0 +1,108 @@
+"""Conversation pieces shared by requests, missing documents and incidents.
+
+Prompts for a field, a location and a document; reading a photo or file from a message;
+turning validation error codes into Persian messages. No state of its own.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, ReplyKeyboardMarkup, Update
+
+from bot.i18n import t
+from bot.keyboards import choices, location_request
+from bot.services.catalog import DocumentSpec, FieldSpec
+from bot.services.validation import InputError, Upload
+from bot.store.request_models import NewDocument
+
+
+def cancel_keyboard(skip: bool = False) -> ReplyKeyboardMarkup:
+    """A keyboard with only the cancel button (and skip for optional steps)."""
+    labels = [t("common.button_skip")] if skip else []
+    return choices(labels, columns=1)
+
+
+def field_prompt(spec: FieldSpec) -> tuple[str, ReplyKeyboardMarkup]:
+    """The question for a field and its keyboard (choices, skip, cancel)."""
+    skip = not spec.required
+    if spec.kind in {"choice", "city"}:
+        labels = [o.label for o in spec.choices()] + ([t("common.button_skip")] if skip else [])
+        text, markup = t("requests.ask_choice", label=spec.label), choices(labels)
+    else:
+        if spec.kind == "number":
+            text = t("requests.ask_number", label=spec.label, min=spec.min or 0,
+                     max=spec.max or 10**9)
+        elif spec.kind == "mobile":
+            text = t("requests.ask_mobile", label=spec.label)
+        elif spec.kind == "national_id":
+            text = t("requests.ask_national_id", label=spec.label)
+        else:
+            text = t("requests.ask_text", label=spec.label)
+        markup = cancel_keyboard(skip)
+    if skip:
+        text += "\n" + t("requests.optional_hint")
+    return text, markup
+
+
+def field_error(err: InputError) -> str:
+    """The Persian message for a refused answer."""
+    if err.code == "not_a_number":
+        return t("common.not_a_number")
+    if err.code == "number_range":
+        return t("requests.invalid_number_range", min=err.params["min"], max=err.params["max"])
+    if err.code == "mobile":
+        return t("requests.invalid_mobile")
+    if err.code == "national_id":
+        return t("requests.invalid_national_id")
+    if err.code == "choice":
+        return t("requests.invalid_choice")
+    return t("requests.invalid_text_length", min=err.params["min"], max=err.params["max"])
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    """The keyboard whose button shares a map location."""
+    return location_request(t("requests.button_location"))
+
+
+def media_label(spec: DocumentSpec | None) -> str:
+    """How the document may be sent: photo and/or PDF."""
+    media = set(spec.media) if spec else {"photo", "pdf"}
+    if media == {"photo"}:
+        return t("services.media_photo")
+    if media == {"pdf"}:
+        return t("services.media_pdf")
+    return t("services.media_photo_pdf")
+
+
+def upload_of(message: Message | None) -> Upload | None:
+    """The photo (largest size) or file of a message, or None if it has neither."""
+    if message is None:
+        return None
+    if message.photo:
+        best = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+        return Upload("photo", best.file_id, best.file_unique_id, size=best.file_size)
+    if message.document:
+        doc = message.document
+        return Upload("document", doc.file_id, doc.file_unique_id, doc.file_name,
+                      doc.mime_type, doc.file_size)
+    return None
+
+
+def upload_error(err: InputError, spec: DocumentSpec | None, title: str) -> str:
+    """The Persian message for a refused file."""
+    if err.code == "too_big":
+        return t("requests.too_big", limit=err.params["limit"], title=title)
+    return t("requests.wrong_type", title=title, media=media_label(spec))
+
+
+def new_document(doc_type: str, upload: Upload) -> NewDocument:
+    """The store row of an accepted upload."""
+    return NewDocument(doc_type, upload.media, upload.file_id, upload.file_unique_id,
+                       upload.file_name, upload.mime_type, upload.size)
+
+
+def chat_and_user(update: Update) -> tuple[int, int | None]:
+    """The chat id and user id of an update."""
+    chat = update.effective_chat
+    user = update.effective_user
+    assert chat is not None
+    return chat.id, user.id if user else None
