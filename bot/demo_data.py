@@ -18,8 +18,11 @@ from typing import Any
 from bot.billing import bill_input, bill_row
 from bot.identifiers import BillId, SubscriptionNumber
 from bot.periods import Period, last_read_period, periods_until
+from bot.services import catalog
+from bot.services.catalog import FieldSpec
 from bot.store.interface import Store
 from bot.store.models import Subscriber
+from bot.store.request_models import NewDocument, NewRequest
 from tariffs import compute_bill
 
 SCHEDULE = "east-azarbaijan-urban-1398"
@@ -44,15 +47,20 @@ HOT_MONTHS = {3, 4, 5, 6, 8}
 BATCH = 2000
 
 
+DEMO_CHAT = 100200300  # the console demo's user (bot/console.py)
+REQUEST_EVERY = 100  # one open request per this many subscribers
+
+
 @dataclass(frozen=True)
 class Summary:
     """What a generation run created."""
 
     subscribers: int
     bills: int
+    requests: int = 0
 
     def __str__(self) -> str:
-        return f"{self.subscribers} subscribers, {self.bills} bills"
+        return f"{self.subscribers} subscribers, {self.bills} bills, {self.requests} requests"
 
 
 def subscriber_rows(size: int, rng: random.Random, start_serial: int = 1
@@ -145,7 +153,45 @@ async def generate(store: Store, size: int, seed: int = 1398, periods: int = 12,
         await store.add_bills(bill_rows)
         await store.add_readings(reading_rows, source="reader")
         bills += len(bill_rows)
-    return Summary(size, bills)
+    requests = await open_requests(store, size // REQUEST_EVERY, rng)
+    return Summary(size, bills, requests)
+
+
+def _answer(spec: FieldSpec, subscriber: Subscriber) -> str:
+    if spec.kind == "choice":
+        return spec.options[0].id
+    if spec.kind == "number":
+        return str(max(spec.min or 1, 1))
+    if spec.kind == "mobile":
+        return subscriber.phone or "09140000000"
+    if spec.kind == "city":
+        return subscriber.city
+    if spec.kind == "national_id":
+        return "0012345679"
+    return "درخواست نمایشی"
+
+
+async def open_requests(store: Store, count: int, rng: random.Random) -> int:
+    """Open requests of existing subscribers (the first one is the demo user's)."""
+    services = [s for s in catalog.services() if s.who == "subscriber"]
+    made = 0
+    for index in range(count):
+        subscriber = await store.subscriber(index + 1 if index == 0 else
+                                            rng.randint(1, await store.subscribers_count()))
+        if subscriber is None:
+            break
+        svc = catalog.service("meter_test") if index == 0 else rng.choice(services)
+        chat = DEMO_CHAT if index == 0 else 5_000_000 + subscriber.id
+        documents = tuple(
+            NewDocument(doc.id, "photo", f"demo-{index}-{doc.id}", f"u-{index}-{doc.id}",
+                        mime_type="image/jpeg", size=120_000)
+            for doc in svc.documents if doc.required)
+        await store.create_request(NewRequest(
+            kind="service", service=svc.id, chat_id=chat, user_id=chat, stage=svc.first_stage.id,
+            subscriber_id=subscriber.id, city=subscriber.city,
+            fields={f.id: _answer(f, subscriber) for f in svc.fields}, documents=documents))
+        made += 1
+    return made
 
 
 async def ensure_demo_data(store: Store, size: int) -> Summary | None:
