@@ -11,6 +11,7 @@ from pathlib import Path
 
 from telegram import Update
 
+from bot import ops_cli
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("bot")
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--accept-valid", action="store_true",
                      help="import the valid rows even when some are rejected")
     sub.add_parser("migrate", help="apply database migrations and print the schema version")
+    ops_cli.add_parser(sub)
     return parser
 
 
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.kind, args.file, args.accept_valid))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "ops":
+        return asyncio.run(ops_cli.run(args, settings))
     return 2
 
 

@@ -9,9 +9,25 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, navigation
+from handlers import (
+    bills,
+    calculator,
+    errors,
+    fallback,
+    incidents,
+    info,
+    my_requests,
+    navigation,
+    operators,
+    self_reading,
+    services,
+    subscriptions,
+    tariff_menu,
+    tracking,
+)
 
-FEATURES: list = []
+FEATURES: list = [operators, subscriptions, bills, tariff_menu, calculator, self_reading, info,
+                      services, tracking, my_requests, incidents]
 
 
 def register(app: Application) -> None:

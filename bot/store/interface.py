@@ -7,10 +7,21 @@ Each area adds its own Protocol here and `Store` combines them, so a second back
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+import aiosqlite
+
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
+from bot.store.outbox import OutboxCounts, OutboxMessage
+from bot.store.request_models import (
+    NewDocument,
+    NewRequest,
+    Request,
+    RequestDocument,
+    StageEntry,
+)
 
 
 class CoreStore(Protocol):
@@ -38,6 +49,7 @@ class CoreStore(Protocol):
         self, subscriber_id: int, read_on: dt.date, reading: int, source: str,
         chat_id: int | None = None, photo_file_id: str | None = None,
     ) -> int: ...
+    async def add_readings(self, rows: Iterable[tuple[int, dt.date, int]], source: str) -> int: ...
     async def last_reading(self, subscriber_id: int) -> Reading | None: ...
     async def link_subscription(self, chat_id: int, subscriber_id: int, nickname: str) -> None: ...
     async def verify_link(self, chat_id: int, subscriber_id: int) -> None: ...
@@ -47,5 +59,59 @@ class CoreStore(Protocol):
     async def verified_chats(self, subscriber_id: int) -> list[int]: ...
 
 
-class Store(CoreStore, Protocol):
+class OutboxStore(Protocol):
+    """The notification outbox (bot/store/outbox.py) and multi-table transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+    async def due_outbox(
+        self, limit: int, *, exclude_chats: Collection[int] = (), now: dt.datetime | None = None
+    ) -> list[OutboxMessage]: ...
+    async def next_outbox_due(self) -> dt.datetime | None: ...
+    async def mark_outbox_sent(self, outbox_id: int, message_id: int | None) -> None: ...
+    async def retry_outbox_later(
+        self, outbox_id: int, not_before: dt.datetime, error: str
+    ) -> None: ...
+    async def fail_outbox(self, outbox_id: int, error: str, *, chat_gone: bool = False) -> int: ...
+    async def outbox_counts(self) -> OutboxCounts: ...
+    async def outbox_messages(
+        self, *, chat_id: int | None = None, kind: str | None = None,
+        request_id: int | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+
+class OperationsStore(Protocol):
+    """What the operators see (bot/store/operations.py)."""
+
+    async def request_queue(
+        self, *, service: str | None = None, stage: str | None = None,
+        min_age_days: int | None = None, limit: int = 10, offset: int = 0,
+    ) -> tuple[list[Request], int]: ...
+    async def request_row(self, code: str) -> Request | None: ...
+    async def request_rows(self, request_id: int, table: str) -> list[dict[str, Any]]: ...
+    async def unalerted_requests(self, limit: int = 100) -> list[Request]: ...
+
+
+class RequestStore(Protocol):
+    """Service requests and incident reports (bot/store/requests.py)."""
+
+    async def create_request(
+        self, new: NewRequest, *, alert_chat: int | None = None,
+        alert_text: Callable[[str], str] | None = None,
+    ) -> Request: ...
+    async def request(self, request_id: int) -> Request | None: ...
+    async def request_by_code(self, code: str) -> Request | None: ...
+    async def requests_for_chat(self, chat_id: int, limit: int = 20) -> list[Request]: ...
+    async def request_stages(self, request_id: int) -> list[StageEntry]: ...
+    async def request_documents(self, request_id: int) -> list[RequestDocument]: ...
+    async def add_document(
+        self, request_id: int, chat_id: int, doc: NewDocument, actor: str, *,
+        alert_chat: int | None = None, alert_text: str | None = None,
+    ) -> bool: ...
+    async def cancel_request(
+        self, request_id: int, chat_id: int, first_stage: str, actor: str, *,
+        alert_chat: int | None = None, alert_text: str | None = None,
+    ) -> bool: ...
+
+
+class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

@@ -6,9 +6,12 @@ from pathlib import Path
 
 from bot.store.core import CoreQueries
 from bot.store.db import Database
+from bot.store.operations import OperationsQueries
+from bot.store.outbox import OutboxQueries
+from bot.store.requests import RequestQueries
 
 
-class SqliteStore(CoreQueries):
+class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries):
     """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
 
     def __init__(self, path: Path | str) -> None:

@@ -1,0 +1,326 @@
+"""Notices: each puts its message(s) in the outbox inside the caller's transaction.
+
+Call them with the connection of the transaction that makes the change, so the change
+and its notice are committed together (or not at all). Each message has a dedupe key,
+so running the same event twice never sends it twice. Request notices go to the
+applicant's chat; subscription notices (bill, reminder, consumption, outage) go to the
+chats that proved ownership of the subscription (verified links, not blocked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from bot import fmt
+from bot.fmt import now_utc
+from bot.i18n import t
+from bot.services.tracking import format_code
+from bot.store.models import Subscriber
+from bot.store.outbox import enqueue, enqueue_many
+from bot.text import parse_int, to_ascii_digits
+from tariffs import TariffError, above_pattern, list_schedules, pattern_for
+
+# A reading or bill is "far above the pattern" when its use exceeds the allowed use
+# (pattern × units × days / 30, or the contract capacity for non-household use) by this
+# factor: 1.5 means 50 % above what is allowed.
+ALERT_RATIO = Decimal("1.5")
+# Callback data of the applicant's buttons (handlers/my_requests.py checks the chat owns it).
+SHOW_REQUEST = "req:show:{id}"
+SEND_DOCUMENT = "req:doc:{id}"
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    """What a request notice needs: whom to tell and how to name the request."""
+
+    id: int
+    chat_id: int
+    code: str
+    service_title: str
+
+
+def request_button(request_id: int, *, send_document: bool = False) -> dict[str, Any]:
+    """An inline keyboard (as the Bot API's JSON) with a button that opens the request,
+    or that starts sending the document an operator asked for."""
+    if send_document:
+        label, data = t("notify.button_send_document"), SEND_DOCUMENT.format(id=request_id)
+    else:
+        label, data = t("notify.button_open"), SHOW_REQUEST.format(id=request_id)
+    return {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
+
+
+def _sms(body: str, note: str | None = None) -> str:
+    """The short message: body, optional note, signature."""
+    lines = [body]
+    if note:
+        lines.append(t("notify.note", note=note))
+    lines.append(t("notify.signature"))
+    return "\n".join(lines)
+
+
+async def _to_request(conn: aiosqlite.Connection, ref: RequestRef, kind: str, event: int,
+                      text: str) -> int | None:
+    return await enqueue(conn, chat_id=ref.chat_id, kind=kind, text=text,
+                         reply_markup=request_button(ref.id, send_document=kind == "document"),
+                         request_id=ref.id,
+                         dedupe_key=f"{kind}:{ref.id}:{event}")
+
+
+async def stage_changed(conn: aiosqlite.Connection, ref: RequestRef, stage_title: str,
+                        note: str | None, event: int) -> int | None:
+    """The request reached a stage (`event`: the stage-history row id)."""
+    text = _sms(t("notify.stage", service=ref.service_title, code=format_code(ref.code),
+                  stage=stage_title), note)
+    return await _to_request(conn, ref, "stage", event, text)
+
+
+async def invoice_issued(conn: aiosqlite.Connection, ref: RequestRef, amount: int,
+                         note: str | None, event: int) -> int | None:
+    """An invoice was issued for the request (`event`: the audit row id)."""
+    text = _sms(t("notify.invoice", service=ref.service_title, code=format_code(ref.code),
+                  amount=fmt.rials(amount)), note)
+    return await _to_request(conn, ref, "invoice", event, text)
+
+
+async def document_requested(conn: aiosqlite.Connection, ref: RequestRef, document_title: str,
+                             note: str | None, event: int) -> int | None:
+    """The applicant must send a missing or unreadable document."""
+    text = _sms(t("notify.document", service=ref.service_title, code=format_code(ref.code),
+                  document=document_title), note)
+    return await _to_request(conn, ref, "document", event, text)
+
+
+async def request_rejected(conn: aiosqlite.Connection, ref: RequestRef, reason: str,
+                           event: int) -> int | None:
+    """The request was rejected, with the reason."""
+    text = _sms(t("notify.rejected", service=ref.service_title, code=format_code(ref.code),
+                  reason=reason))
+    return await _to_request(conn, ref, "rejected", event, text)
+
+
+async def request_closed(conn: aiosqlite.Connection, ref: RequestRef, note: str | None,
+                         event: int) -> int | None:
+    """The request is done and closed."""
+    text = _sms(t("notify.closed", service=ref.service_title, code=format_code(ref.code)), note)
+    return await _to_request(conn, ref, "closed", event, text)
+
+
+async def new_request_alert(conn: aiosqlite.Connection, operators_chat: int, ref: RequestRef,
+                            kind: str) -> int | None:
+    """Tell the operators' group about a new request or incident (once per request)."""
+    key = "notify.alert_incident" if kind == "incident" else "notify.alert_request"
+    text = t(key, service=ref.service_title, code=format_code(ref.code))
+    markup = {"inline_keyboard": [[{"text": t("notify.button_review"),
+                                    "callback_data": f"op:open:{ref.code}"}]]}
+    return await enqueue(conn, chat_id=operators_chat, kind="alert", text=text,
+                         reply_markup=markup, request_id=ref.id, dedupe_key=f"alert:{ref.id}")
+
+
+# subscriptions ---------------------------------------------------------------------------
+async def subscription_chats(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
+    """Chats that proved ownership of the subscription and did not block the bot."""
+    sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
+           " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
+    async with conn.execute(sql, (subscriber_id,)) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def _subscription_number(conn: aiosqlite.Connection, subscriber_id: int) -> str:
+    sql = "SELECT subscription_number FROM subscribers WHERE id=?"
+    async with conn.execute(sql, (subscriber_id,)) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else ""
+
+
+def _day(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _bill_params(number: str, bill: Mapping[str, Any]) -> dict[str, str]:
+    return {"period": fmt.digits(bill["period"]), "year": fmt.digits(bill["year"]),
+            "number": fmt.digits(number), "amount": fmt.rials(int(bill["payable"])),
+            "due": fmt.jalali_date(_day(bill["due_date"])), "bill_id": fmt.digits(bill["bill_id"]),
+            "payment_id": fmt.digits(bill["payment_id"])}
+
+
+async def enqueue_new_bill(conn: aiosqlite.Connection, subscriber_id: int,
+                           bill: Mapping[str, Any]) -> int:
+    """A new bill was issued: tell the subscription's chats. `bill` is a row of the bills
+    table as a mapping (id, year, period, payable, due_date, bill_id, payment_id).
+    Returns how many messages were queued."""
+    number = await _subscription_number(conn, subscriber_id)
+    text = _sms(t("notify.bill", **_bill_params(number, bill)))
+    queued = 0
+    for chat_id in await subscription_chats(conn, subscriber_id):
+        if await enqueue(conn, chat_id=chat_id, kind="bill", text=text,
+                         dedupe_key=f"bill:{bill['id']}:{chat_id}"):
+            queued += 1
+    return queued
+
+
+async def enqueue_due_reminders(conn: aiosqlite.Connection, today: dt.date, days: int) -> int:
+    """Remind of every unpaid bill due within `days` days from `today` (once per bill and
+    chat: a missed day is caught up, a repeated run sends nothing twice)."""
+    sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
+           " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?")
+    last = today + dt.timedelta(days=days)
+    async with conn.execute(sql, (today.isoformat(), last.isoformat())) as cur:
+        bills = [dict(r) for r in await cur.fetchall()]
+    queued = 0
+    for bill in bills:
+        text = _sms(t("notify.reminder", **_bill_params(bill["subscription_number"], bill)))
+        for chat_id in await subscription_chats(conn, bill["subscriber_id"]):
+            if await enqueue(conn, chat_id=chat_id, kind="reminder", text=text,
+                             dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
+                queued += 1
+    return queued
+
+
+def allowed_use(subscriber: Subscriber, days: int) -> Decimal | None:
+    """The use allowed in `days` days: the pattern for household use, the contract capacity
+    otherwise; None when neither is known."""
+    if days <= 0:
+        return None
+    try:
+        pattern = pattern_for(subscriber.schedule, subscriber.city, subscriber.usage)
+    except TariffError:
+        if subscriber.contract_capacity:
+            return subscriber.contract_capacity * days / 30
+        return None
+    return above_pattern(pattern, 0, days, subscriber.units).allowed
+
+
+async def consumption_alert(conn: aiosqlite.Connection, subscriber: Subscriber,
+                            consumption: Decimal | int, days: int, *, ref: str) -> int:
+    """Warn the subscription's chats when a self-reading or bill shows use far above the
+    allowed use (more than ALERT_RATIO times it). `ref` names the event for the dedupe key
+    (e.g. "reading:123" or "bill:45"). Returns how many messages were queued."""
+    allowed = allowed_use(subscriber, days)
+    use = Decimal(consumption)
+    if not allowed or use <= allowed * ALERT_RATIO:
+        return 0
+    text = _sms(t("notify.consumption", number=fmt.digits(subscriber.subscription_number),
+                  consumption=fmt.number(use, 1 if use % 1 else 0), days=days,
+                  allowed=fmt.number(allowed, 1), ratio=fmt.number(use / allowed, 1)))
+    queued = 0
+    for chat_id in await subscription_chats(conn, subscriber.id):
+        if await enqueue(conn, chat_id=chat_id, kind="consumption", text=text,
+                         dedupe_key=f"consumption:{ref}:{chat_id}"):
+            queued += 1
+    return queued
+
+
+# planned outages -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outage:
+    """A planned water cut in a city (or one zone of it)."""
+
+    city: str
+    zone: int | None
+    start: dt.datetime
+    end: dt.datetime
+    reason: str
+
+
+def city_name(city: str) -> str | None:
+    """The Persian name of a city id of any tariff schedule, or None if unknown."""
+    for schedule in list_schedules():
+        if city in schedule.cities:
+            return schedule.cities[city].name
+    return None
+
+
+def outage_text(outage: Outage) -> str:
+    """The notice for a planned outage."""
+    name = city_name(outage.city) or outage.city
+    place = (t("notify.outage_zone", city=name, zone=outage.zone) if outage.zone is not None
+             else name)
+    return _sms(t("notify.outage", place=place, start=fmt.jalali_datetime(outage.start),
+                  end=fmt.jalali_datetime(outage.end), reason=outage.reason))
+
+
+async def outage_chats(conn: aiosqlite.Connection, city: str, zone: int | None) -> list[int]:
+    """Every verified, unblocked chat linked to a subscription in the city (and zone)."""
+    sql = ("SELECT DISTINCT l.chat_id FROM links l JOIN subscribers s ON s.id = l.subscriber_id"
+           " JOIN chats c ON c.chat_id = l.chat_id WHERE s.city=? AND l.verified_at IS NOT NULL"
+           " AND c.blocked=0")
+    params: list[Any] = [city]
+    if zone is not None:
+        sql += " AND s.zone=?"
+        params.append(zone)
+    async with conn.execute(sql + " ORDER BY l.chat_id", params) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def enqueue_outage(conn: aiosqlite.Connection, outage: Outage, actor: str) -> tuple[int, int]:
+    """Record the outage in the audit trail and queue its notice to every chat of the area.
+    Returns (audit id, messages queued)."""
+    cur = await conn.execute(
+        "INSERT INTO audit (actor, action, details, created_at) VALUES (?, 'outage', ?, ?)",
+        (actor, _outage_json(outage), now_utc().isoformat()),
+    )
+    event = int(cur.lastrowid or 0)
+    chats = await outage_chats(conn, outage.city, outage.zone)
+    await enqueue_many(conn, kind="outage", text=outage_text(outage),
+                       chats=[(chat_id, f"outage:{event}:{chat_id}") for chat_id in chats])
+    return event, len(chats)
+
+
+def _outage_json(outage: Outage) -> str:
+    return json.dumps({"city": outage.city, "zone": outage.zone, "start": outage.start.isoformat(),
+                       "end": outage.end.isoformat(), "reason": outage.reason}, ensure_ascii=False)
+
+
+class OutageError(ValueError):
+    """An outage announcement could not be read; `code` names the problem."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_moment(day_text: str, clock_text: str) -> dt.datetime | None:
+    """A Jalali day and HH:MM (any digits) in Tehran time, or None."""
+    day = fmt.parse_jalali(day_text)
+    match = _CLOCK.match(to_ascii_digits(clock_text).strip())
+    if day is None or match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    return dt.datetime.combine(day.togregorian(), dt.time(int(match[1]), int(match[2])),
+                               tzinfo=fmt.TEHRAN)
+
+
+def build_outage(place: str, start: dt.datetime | None, end: dt.datetime | None,
+                 reason: str) -> Outage:
+    """Check and build an outage; `place` is CITY or CITY:ZONE (a city id of the tariffs)."""
+    city, _, zone_text = to_ascii_digits(place).strip().partition(":")
+    zone = parse_int(zone_text) if zone_text else None
+    if city_name(city) is None or (zone_text and zone is None):
+        raise OutageError("place")
+    if start is None or end is None:
+        raise OutageError("time")
+    if end <= start:
+        raise OutageError("order")
+    if not reason.strip():
+        raise OutageError("reason")
+    return Outage(city, zone, start, end, reason.strip())
+
+
+def parse_outage(words: list[str]) -> Outage:
+    """`CITY[:ZONE] DAY FROM-TO REASON…` as typed after /outage, e.g.
+    `tabriz:2 1405/09/02 10:00-14:00 تعمیر خط انتقال` (the end is on the same day)."""
+    if len(words) < 4:
+        raise OutageError("usage")
+    first, _, last = to_ascii_digits(words[2]).partition("-")
+    start, end = parse_moment(words[1], first), parse_moment(words[1], last)
+    return build_outage(words[0], start, end, " ".join(words[3:]))

@@ -1,0 +1,64 @@
+"""Queries for the operators: the queue of open requests, one request's file, the audit trail.
+
+Requests come back as `Request` rows (bot/store/request_models.py); stage history,
+documents and audit rows as plain dicts of their columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.fmt import now_utc
+from bot.store.db import Database
+from bot.store.request_models import Request
+
+
+class OperationsQueries:
+    """SQLite implementation of the operations store interface."""
+
+    db: Database
+
+    async def request_queue(
+        self, *, service: str | None = None, stage: str | None = None,
+        min_age_days: int | None = None, limit: int = 10, offset: int = 0,
+    ) -> tuple[list[Request], int]:
+        """Open requests and incidents, oldest first, filtered; and how many match in all."""
+        clauses, params = ["status='open'"], []
+        if service:
+            clauses.append("service=?")
+            params.append(service)
+        if stage:
+            clauses.append("stage=?")
+            params.append(stage)
+        if min_age_days:
+            clauses.append("created_at<=?")
+            params.append((now_utc() - dt.timedelta(days=min_age_days)).isoformat())
+        where = " AND ".join(clauses)
+        async with self.db.reader.execute(f"SELECT COUNT(*) FROM requests WHERE {where}",
+                                          params) as cur:
+            total = int((await cur.fetchone())[0])
+        sql = f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?"
+        async with self.db.reader.execute(sql, (*params, limit, offset)) as cur:
+            return [Request.from_row(r) for r in await cur.fetchall()], total
+
+    async def request_row(self, code: str) -> Request | None:
+        """A request by tracking code."""
+        async with self.db.reader.execute("SELECT * FROM requests WHERE code=?", (code,)) as cur:
+            row = await cur.fetchone()
+        return Request.from_row(row) if row else None
+
+    async def request_rows(self, request_id: int, table: str) -> list[dict[str, Any]]:
+        """The request's rows of `table` (request_stages, documents or audit), oldest first."""
+        if table not in {"request_stages", "documents", "audit"}:
+            raise ValueError(table)
+        sql = f"SELECT * FROM {table} WHERE request_id=? ORDER BY id"
+        async with self.db.reader.execute(sql, (request_id,)) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def unalerted_requests(self, limit: int = 100) -> list[Request]:
+        """Open requests the operators' group was not told about yet."""
+        sql = ("SELECT * FROM requests r WHERE status='open' AND NOT EXISTS (SELECT 1 FROM"
+               " outbox o WHERE o.dedupe_key = 'alert:' || r.id) ORDER BY id LIMIT ?")
+        async with self.db.reader.execute(sql, (limit,)) as cur:
+            return [Request.from_row(r) for r in await cur.fetchall()]

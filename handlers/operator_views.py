@@ -1,0 +1,231 @@
+"""What operators see: the queue, a request's file and the action buttons (texts and keyboards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+
+from bot import fmt
+from bot.fmt import now_utc
+from bot.i18n import t
+from bot.keyboards import inline
+from bot.services.catalog import (
+    Process,
+    Service,
+    applicant_fields,
+    incident_types,
+    process,
+    services,
+)
+from bot.services.tracking import format_code
+from bot.store.request_models import Request
+
+PAGE = 8
+AGES = (1, 3, 7, 30)
+NONE = "-"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The operator's queue filter, carried in the buttons' callback data."""
+
+    service: str | None = None
+    stage: str | None = None
+    age: int = 0
+    page: int = 0
+
+    def data(self, **changes: object) -> str:
+        """Callback data of the queue with some values changed."""
+        values = {"service": self.service, "stage": self.stage, "age": self.age,
+                  "page": self.page, **changes}
+        return (f"op:q:{values['service'] or NONE}:{values['stage'] or NONE}:"
+                f"{values['age']}:{values['page']}")
+
+    @classmethod
+    def parse(cls, parts: list[str]) -> QueueFilter:
+        """From the parts after `op:q:` (a forged value falls back to no filter)."""
+        service, stage, age, page = [*parts, NONE, NONE, "0", "0"][:4]
+        known = {p.id for p in (*services(), *incident_types())}
+        return cls(service if service in known else None,
+                   stage if stage != NONE and service in known else None,
+                   int(age) if age.isdigit() else 0, int(page) if page.isdigit() else 0)
+
+
+def _process_title(request: Request) -> str:
+    proc = process(request.kind, request.service)
+    return proc.title if proc else request.service
+
+
+def stage_title(proc: Process | None, stage: str) -> str:
+    """A stage's Persian title (the id if the catalog no longer has it)."""
+    found = proc.stage(stage) if proc else None
+    return found.title if found else stage
+
+
+def _age(created: dt.datetime) -> str:
+    days = (now_utc() - created).days
+    return t("ops.age_days", days=days) if days > 0 else t("ops.age_today")
+
+
+def _filter_text(flt: QueueFilter) -> str:
+    parts = []
+    proc = next((p for p in (*services(), *incident_types()) if p.id == flt.service), None)
+    if proc:
+        parts.append(t("ops.filter_service", name=proc.title))
+        if flt.stage:
+            parts.append(t("ops.filter_stage", name=stage_title(proc, flt.stage)))
+    if flt.age:
+        parts.append(t("ops.filter_age", days=flt.age))
+    return t("ops.filters", text="، ".join(parts)) if parts else ""
+
+
+def queue_view(rows: list[Request], total: int, flt: QueueFilter) -> tuple[str, InlineKeyboardMarkup]:
+    """The queue page: one button per request, filters, paging."""
+    filters = _filter_text(flt)
+    if not rows:
+        text = t("ops.queue_empty", filters=filters)
+    else:
+        text = t("ops.queue_title", total=total, filters=filters)
+    buttons: list[list[tuple[str, str]]] = []
+    for request in rows:
+        proc = process(request.kind, request.service)
+        label = t("ops.queue_item", code=format_code(request.code), service=_process_title(request),
+                  stage=stage_title(proc, request.stage), age=_age(request.created_at))
+        buttons.append([(label, f"op:open:{request.code}")])
+    paging = []
+    if flt.page > 0:
+        paging.append((t("ops.button_previous"), flt.data(page=flt.page - 1)))
+    if (flt.page + 1) * PAGE < total:
+        paging.append((t("ops.button_more"), flt.data(page=flt.page + 1)))
+    if paging:
+        buttons.append(paging)
+    row = [(t("ops.button_filter_service"), f"op:fs:{flt.age}")]
+    if flt.service:
+        row.append((t("ops.button_filter_stage"), f"op:ft:{flt.service}:{flt.age}"))
+    row.append((t("ops.button_filter_age"), f"op:fa:{flt.service or NONE}:{flt.stage or NONE}"))
+    buttons.append(row)
+    buttons.append([(t("ops.button_refresh"), flt.data())])
+    return text, inline(buttons)
+
+
+def service_choices(age: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Pick a service or incident type to filter the queue by."""
+    flt = QueueFilter(age=age)
+    rows = [[(t("ops.button_all"), flt.data())]]
+    rows += [[(p.title, flt.data(service=p.id))] for p in (*services(), *incident_types())]
+    return t("ops.choose_service"), inline(rows)
+
+
+def stage_choices(service: str, age: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Pick a stage of the filtered service."""
+    proc = next((p for p in (*services(), *incident_types()) if p.id == service), None)
+    if proc is None:
+        return None
+    flt = QueueFilter(service=service, age=age)
+    rows = [[(t("ops.button_all"), flt.data())]]
+    rows += [[(s.title, flt.data(stage=s.id))] for s in proc.stages]
+    return t("ops.choose_stage"), inline(rows)
+
+
+def age_choices(flt: QueueFilter) -> tuple[str, InlineKeyboardMarkup]:
+    """Pick how old the listed requests must be."""
+    rows = [[(t("ops.button_all"), flt.data(age=0, page=0))]]
+    rows += [[(t("ops.age_choice", days=days), flt.data(age=days, page=0))] for days in AGES]
+    return t("ops.choose_age"), inline(rows)
+
+
+def _field_value(proc: Process | None, field_id: str, value: object) -> tuple[str, str]:
+    spec = proc.field(field_id) if isinstance(proc, Service) else None
+    if spec is None:
+        spec = next((f for f in applicant_fields() if f.id == field_id), None)
+    if spec is None:
+        return field_id, fmt.digits(value)
+    label = next((o.label for o in spec.choices() if o.id == value), None)
+    return spec.label, label or fmt.digits(value)
+
+
+def request_card(request: Request, history: list[dict], documents: int,
+                 subscriber: tuple[str, str] | None) -> str:
+    """The request's file as one message: who, what, where, money, history."""
+    proc = process(request.kind, request.service)
+    lines = [
+        t("ops.request_header", service=_process_title(request), code=format_code(request.code)),
+        t("ops.line_kind", kind=t("ops.kind_incident") if request.kind == "incident"
+          else t("ops.kind_service")),
+        t("ops.line_status", status=t(f"ops.status.{request.status}"),
+          stage=stage_title(proc, request.stage)),
+        t("ops.line_created", moment=fmt.jalali_datetime(request.created_at)),
+    ]
+    if subscriber:
+        lines.append(t("ops.line_subscriber", number=fmt.digits(subscriber[0]), name=subscriber[1]))
+    for field_id, value in (*request.applicant.items(), *request.fields.items()):
+        label, shown = _field_value(proc, field_id, value)
+        lines.append(t("ops.line_field", label=label, value=shown))
+    if request.latitude is not None and request.longitude is not None:
+        lines.append(t("ops.line_location", latitude=fmt.number(request.latitude, 5),
+                       longitude=fmt.number(request.longitude, 5)))
+    if request.invoice_amount:
+        lines.append(t("ops.line_invoice", amount=fmt.rials(request.invoice_amount)))
+    if request.pending_document:
+        lines.append(t("ops.line_pending_document",
+                       document=document_title(proc, request.pending_document)))
+    if documents:
+        lines.append(t("ops.line_documents", count=documents))
+    lines.append(t("ops.history"))
+    for row in history:
+        note = t("ops.history_note", note=row["note"]) if row["note"] else ""
+        stage = (t(f"ops.status.{row['stage']}") if row["stage"] in {"rejected", "closed",
+                 "cancelled"} else stage_title(proc, row["stage"]))
+        lines.append(t("ops.history_item", stage=stage, actor=fmt.digits(row["actor"]), note=note,
+                       moment=fmt.jalali_datetime(dt.datetime.fromisoformat(row["created_at"]))))
+    return "\n".join(lines)
+
+
+def document_title(proc: Process | None, doc_id: str) -> str:
+    """A document's title in the service's catalog entry (the id if unknown)."""
+    spec = proc.document(doc_id) if isinstance(proc, Service) else None
+    return spec.title if spec else doc_id
+
+
+def actions(request: Request) -> InlineKeyboardMarkup | None:
+    """The buttons of an open request (None when it is finished)."""
+    if request.status != "open":
+        return inline([[(t("ops.button_queue"), QueueFilter().data())]])
+    proc = process(request.kind, request.service)
+    code = request.code
+    rows: list[list[tuple[str, str]]] = []
+    following = proc.next_stage(request.stage) if proc else None
+    if following:
+        rows.append([(t("ops.button_next", stage=following.title), f"op:act:next:{code}")])
+    rows.append([(t("ops.button_stages"), f"op:stages:{code}"),
+                 (t("ops.button_invoice"), f"op:act:inv:{code}")])
+    second = [(t("ops.button_reject"), f"op:act:rej:{code}"),
+              (t("ops.button_close"), f"op:act:close:{code}")]
+    if isinstance(proc, Service) and proc.documents:
+        rows.append([(t("ops.button_ask_document"), f"op:docs:{code}"),
+                     (t("ops.button_note"), f"op:act:note:{code}")])
+    else:
+        second.append((t("ops.button_note"), f"op:act:note:{code}"))
+    rows.append(second)
+    rows.append([(t("ops.button_queue"), QueueFilter().data())])
+    return inline(rows)
+
+
+def stage_buttons(request: Request) -> InlineKeyboardMarkup:
+    """Every stage of the request's process but the current one."""
+    proc = process(request.kind, request.service)
+    rows = [[(s.title, f"op:act:move:{request.code}:{s.id}")]
+            for s in (proc.stages if proc else ()) if s.id != request.stage]
+    rows.append([(t("ops.button_back"), f"op:open:{request.code}")])
+    return inline(rows)
+
+
+def document_buttons(request: Request) -> InlineKeyboardMarkup:
+    """Every document of the request's service, to ask for one."""
+    proc = process(request.kind, request.service)
+    docs = proc.documents if isinstance(proc, Service) else ()
+    rows = [[(d.title, f"op:act:doc:{request.code}:{d.id}")] for d in docs]
+    rows.append([(t("ops.button_back"), f"op:open:{request.code}")])
+    return inline(rows)

@@ -1,0 +1,72 @@
+"""Helpers for the notifier tests: a fake clock, outbox filling, a notifier over the app."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from bot.fmt import now_utc
+from bot.notifier import Notifier
+from bot.store import SqliteStore
+from bot.store.outbox import enqueue
+
+
+class FakeClock:
+    """Monotonic and wall clocks that move only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.slept: list[float] = []
+        self.start = now_utc() + dt.timedelta(seconds=1)
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance time instead of waiting."""
+        self.slept.append(seconds)
+        self.t += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+    def wall(self) -> dt.datetime:
+        """The wall clock matching the fake monotonic time."""
+        return self.start + dt.timedelta(seconds=self.t)
+
+
+def fake_notifier(bot: Any, store: SqliteStore, clock: FakeClock, **kwargs: Any) -> Notifier:
+    """A notifier at Telegram's limits whose sleeping only moves the fake clock."""
+    options: dict[str, Any] = {"per_second": 30, "per_chat_second": 1}
+    options.update(kwargs)
+    return Notifier(bot, store, clock=clock, sleep=clock.sleep, wall=clock.wall, **options)
+
+
+async def fill_outbox(store: SqliteStore, chats: list[int], text: str = "پیام {n}",
+                      markup: dict | None = None) -> list[int]:
+    """One message per entry of `chats` (repeat a chat for several), in one transaction."""
+    ids = []
+    async with store.transaction() as conn:
+        for n, chat_id in enumerate(chats):
+            row = await enqueue(conn, chat_id=chat_id, kind="test", text=text.format(n=n),
+                                reply_markup=markup)
+            assert row is not None
+            ids.append(row)
+    return ids
+
+
+def flood(retry_after: int = 1) -> tuple[int, dict[str, Any]]:
+    """The Bot API's flood answer."""
+    return 429, {"ok": False, "error_code": 429,
+                 "description": f"Too Many Requests: retry after {retry_after}",
+                 "parameters": {"retry_after": retry_after}}
+
+
+def blocked() -> tuple[int, dict[str, Any]]:
+    """The Bot API's answer when the user blocked the bot."""
+    return 403, {"ok": False, "error_code": 403,
+                 "description": "Forbidden: bot was blocked by the user"}
+
+
+def chat_not_found() -> tuple[int, dict[str, Any]]:
+    """The Bot API's answer for a deleted chat."""
+    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}

@@ -1,0 +1,112 @@
+"""`python -m bot ops …`: the same workflow as the bot's buttons, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bot import ops_cli
+from bot.i18n import t
+from bot.services.tracking import format_code
+from bot.settings import Settings
+from bot.simulator import FakeBotAPI
+from bot.store import SqliteStore
+from tests.notify_fixtures import blocked
+from tests.test_operators_flow import APPLICANT, new_request
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    """Parse an `ops` command line as bot/cli.py does."""
+    parser = argparse.ArgumentParser()
+    ops_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["ops", "--actor", "backoffice", *argv])
+
+
+async def ops(settings: Settings, *argv: str, api: FakeBotAPI | None = None) -> int:
+    """Run one ops command on the test database."""
+    return await ops_cli.run(parse(*argv), settings, request=api)
+
+
+async def test_whole_pass_from_the_command_line(running, settings, capsys) -> None:
+    code = await new_request(running)
+    await running.store.close()  # the CLI is another process on the same database
+    assert await ops(settings, "list") == 0
+    assert code in capsys.readouterr().out
+    assert await ops(settings, "list", "--service", "sewage_branch") == 0
+    assert capsys.readouterr().out == ""
+    assert await ops(settings, "show", format_code(code)) == 0
+    shown = capsys.readouterr().out
+    assert "مریم رضایی" in shown and "file-photo-1" in shown
+    assert await ops(settings, "move", code, "--note", "بررسی شد") == 0
+    assert await ops(settings, "move", code, "delivery") == 0
+    assert await ops(settings, "invoice", code, "۱٬۲۰۰٬۰۰۰") == 0
+    assert await ops(settings, "ask-document", code, "photo", "--note", "ناخوانا") == 0
+    assert await ops(settings, "note", code, "تماس تلفنی") == 0
+    assert await ops(settings, "close", code) == 0
+    capsys.readouterr()
+
+    api = FakeBotAPI()
+    assert await ops(settings, "notify-pending", api=api) == 0
+    assert t("ops.cli_outbox", sent=5, failed=0, retried=0, floods=0) in capsys.readouterr().out
+    texts = [c.text for c in api.calls if c.method == "sendMessage" and c.chat_id == APPLICANT]
+    assert len(texts) == 5 and "بسته شد" in texts[-1]
+
+    store = await SqliteStore(settings.database).open()
+    try:
+        request = await store.request_row(code)
+        assert request.status == "closed" and request.invoice_amount == 1_200_000
+        audit = await store.request_rows(request.id, "audit")
+        assert [r["action"] for r in audit if r["actor"] == "cli:backoffice"] == [
+            "move", "move", "invoice", "ask_document", "note", "close"]
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    (("move", "{code}", "no_such_stage"), "ops.error_unknown_stage"),
+    (("move", "{code}", "registered"), "ops.error_same_stage"),
+    (("invoice", "{code}", "-5"), "ops.error_bad_amount"),
+    (("invoice", "{code}", "--from-tariff"), "ops.error_no_tariff"),
+    (("ask-document", "{code}", "passport"), "ops.error_unknown_document"),
+    (("reject", "{code}", "--reason", "  "), "ops.error_no_reason"),
+    (("show", "12345678901"), "ops.error_not_found"),
+    (("close", "abc"), "ops.error_not_found"),
+])
+async def test_refusals_change_nothing(running, settings, capsys, argv, error) -> None:
+    code = await new_request(running)
+    await running.store.close()
+    assert await ops(settings, *(a.format(code=code) for a in argv)) == 1
+    assert t(error) in capsys.readouterr().err
+    store = await SqliteStore(settings.database).open()
+    try:
+        request = await store.request_row(code)
+        assert (request.status, request.stage, request.invoice_amount) == ("open", "registered",
+                                                                          None)
+        assert await store.outbox_messages(chat_id=APPLICANT) == []
+    finally:
+        await store.close()
+
+
+async def test_outage_and_blocked_chat_from_the_command_line(running, settings, capsys) -> None:
+    from tests.billing_fixtures import seed_subscriber
+    from tests.test_jobs import linked
+
+    subscriber = await seed_subscriber(running.store, zone=4)
+    await linked(running, subscriber, 861)
+    await linked(running, await seed_subscriber(running.store, zone=4), 862)
+    await running.store.close()
+    assert await ops(settings, "outage", "tabriz", "--from", "1405/09/02 10:00", "--to",
+                     "1405/09/02 09:00", "--reason", "تعمیر") == 1
+    assert t("ops.outage_error_order") in capsys.readouterr().err
+    assert await ops(settings, "outage", "tabriz", "--zone", "4", "--from", "1405/09/02 10:00",
+                     "--to", "1405/09/02 14:00", "--reason", "تعمیر شبکه") == 0
+    assert "۲" in capsys.readouterr().out
+    api = FakeBotAPI(lambda call: blocked() if call.chat_id == 862 else None)
+    assert await ops(settings, "notify-pending", api=api) == 0
+    assert t("ops.cli_outbox", sent=1, failed=1, retried=0, floods=0) in capsys.readouterr().out
+    store = await SqliteStore(settings.database).open()
+    try:
+        assert (await store.chat(862)).blocked
+    finally:
+        await store.close()
