@@ -76,6 +76,7 @@ def build_application(
     `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
     without it the real Bot API of the configured platform is used, with a rate limiter.
     """
+    from bot.jobs import schedule_jobs  # bot.jobs imports this module
     from handlers import register
 
     default_locale().check_usage()
@@ -102,6 +103,7 @@ def build_application(
     app.settings = settings
     app.profile = profile
     register(app)
+    schedule_jobs(app)
     return app
 
 

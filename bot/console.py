@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.app import build_application
+from bot.demo_data import DEMO_CHAT, ensure_demo_data
 from bot.i18n import t
+from bot.notifier import Notifier
 from bot.settings import Settings
 from bot.simulator import ApiCall, FakeBotAPI, SimUser
 from bot.store import SqliteStore
 
-DEMO_USER_ID = 100200300
+DEMO_USER_ID = DEMO_CHAT
 TABRIZ = (38.0800, 46.2919)
 
 
@@ -81,10 +83,15 @@ def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO,
 
 
 class ConsoleChat:
-    """One demo user chatting with the application."""
+    """One demo user chatting with the application.
 
-    def __init__(self, user: SimUser, phone: str | None, out: TextIO) -> None:
-        self.user, self.phone, self.out = user, phone, out
+    After each message the outbox is delivered once (the running bot does this in the
+    background), so the SMS-like notices the user's actions cause show up at once.
+    """
+
+    def __init__(self, user: SimUser, phone: str | None, out: TextIO,
+                 notifier: Notifier | None = None) -> None:
+        self.user, self.phone, self.out, self.notifier = user, phone, out, notifier
         self.inline: list[Button] = []
         self.keyboard: list[Button] = []
 
@@ -110,10 +117,22 @@ class ConsoleChat:
             replies = await self.user.send(line)
         for call in replies:
             render(call, self.out)
+        replies += await self.notices()
         before = self.keyboard
         self.inline, self.keyboard = buttons_of(replies, self.keyboard)
         render_buttons(self.inline, self.keyboard, self.out, self.keyboard != before)
         self.out.flush()
+
+    async def notices(self) -> list[ApiCall]:
+        """Deliver the outbox once and print what reached this user."""
+        if self.notifier is None:
+            return []
+        start = len(self.user.api.calls)
+        await self.notifier.drain()
+        delivered = [c for c in self.user.api.sent(start) if c.chat_id == self.user.id]
+        for call in delivered:
+            self.out.write(f"📩 {call.text}\n")
+        return delivered
 
     async def press(self, button: Button) -> list[ApiCall]:
         """Press a numbered button."""
@@ -132,8 +151,6 @@ class ConsoleChat:
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                       demo_size: int = 3000) -> int:
     """Run the demo chat until /quit or end of input."""
-    from bot.demo_data import ensure_demo_data
-
     store = await SqliteStore(settings.demo_database).open()
     try:
         if not await store.subscribers_count():
@@ -152,7 +169,8 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
         if phone:
             out.write(t("demo.phone", phone=phone) + "\n")
         out.write("\n")
-        chat = ConsoleChat(SimUser(app, api, DEMO_USER_ID, "کاربر نمایشی"), phone, out)
+        notifier = Notifier(app.bot, store, per_second=1000, per_chat_second=1000)
+        chat = ConsoleChat(SimUser(app, api, DEMO_USER_ID, "کاربر نمایشی"), phone, out, notifier)
         await chat.handle("/start")
         while True:
             line = await asyncio.to_thread(stdin.readline)

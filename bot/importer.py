@@ -20,10 +20,12 @@ from typing import Any
 
 import jdatetime
 
+from bot import notices
 from bot.billing import bill_input, bill_row
 from bot.fmt import parse_jalali
 from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
 from bot.personal import normalize_mobile, normalize_national_id
+from bot.store.core import insert_bills
 from bot.store.models import Subscriber
 from bot.text import normalize_text, parse_int
 from tariffs import TariffError, compute_bill, get_schedule
@@ -218,6 +220,9 @@ def _whole(value: str, name: str, reasons: list[str], signed: bool = False) -> i
 async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> ImportReport:
     """Validate, compute (tariff engine) and import a bills CSV (see docs/import.md).
 
+    The bills, the "new bill" notices of their unpaid ones and any consumption alerts are
+    written in one transaction, so a notice exists exactly when its bill does.
+
     Each bill continues the subscriber's chain: its rounding carry comes from the previous
     bill (on file or earlier in the same file). A `payable` column, when present, must
     equal what the engine computes, so a disagreement with the utility's own system is
@@ -247,7 +252,7 @@ async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> Im
             report.rejected.append((line, reasons))
         else:
             parsed.append((line, subscriber, values))
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Subscriber, dict[str, Any]]] = []
     chains: dict[int, int] = {}
     for line, subscriber, values in sorted(parsed, key=lambda p: (p[1].id, p[2]["year"],
                                                                    p[2]["period"])):
@@ -256,11 +261,18 @@ async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> Im
         if reasons:
             report.rejected.append((line, reasons))
         else:
-            rows.append(row)
+            rows.append((subscriber, row))
     report.rejected.sort()
     if report.rejected and not accept_valid:
         return report
-    report.imported = len(await store.add_bills(rows))
+    async with store.transaction() as conn:
+        ids = await insert_bills(conn, [row for _, row in rows])
+        for bill_id, (subscriber, row) in zip(ids, rows, strict=True):
+            if row["paid_at"] is None:
+                await notices.enqueue_new_bill(conn, subscriber.id, {**row, "id": bill_id})
+            await notices.consumption_alert(conn, subscriber, row["consumption"], row["days"],
+                                            ref=f"bill:{bill_id}")
+    report.imported = len(ids)
     return report
 
 

@@ -45,10 +45,14 @@ async def to_menu(update: Update, text: str | None = None) -> None:
     await reply(update, text or t("menu.prompt"), main_menu())
 
 
-async def ensure_chat(update: Update, ctx: Ctx) -> None:
-    """Record the chat in the store once (links and notifications refer to it)."""
+async def ensure_chat(update: Update, ctx: Ctx, refresh: bool = False) -> None:
+    """Record the chat in the store (links and notifications refer to it).
+
+    Done once per chat, or again with `refresh` (on /start: a user who had blocked the
+    bot and comes back is unblocked).
+    """
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or (ctx.chat_data or {}).get("known"):
+    if chat is None or (not refresh and (ctx.chat_data or {}).get("known")):
         return
     await ctx.store.upsert_chat(
         chat.id, user.id if user else None, user.first_name if user else None,

@@ -8,8 +8,14 @@ A menu button keeps a parked service-request draft for coming back; /cancel drop
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CommandHandler, MessageHandler
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    ApplicationHandlerStop,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+)
 
 from bot.app import Ctx
 from bot.conversations import end_conversations
@@ -22,7 +28,7 @@ from handlers.common import ensure_chat, reply
 async def start(update: Update, ctx: Ctx) -> None:
     """Greet the user and show the main menu."""
     end_conversations(ctx.application, update, ctx.user_data)
-    await ensure_chat(update, ctx)
+    await ensure_chat(update, ctx, refresh=True)
     user = update.effective_user
     text = t("start.greeting", name=user.first_name) if user and user.first_name else t(
         "start.greeting_anonymous"
@@ -53,12 +59,26 @@ async def cancel(update: Update, ctx: Ctx) -> None:
     raise ApplicationHandlerStop
 
 
+async def membership(update: Update, ctx: Ctx) -> None:
+    """The user blocked or unblocked the bot (Telegram tells us): stop or resume messages."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    left = change.new_chat_member.status in {ChatMember.BANNED, ChatMember.LEFT}
+    if left:
+        await ctx.store.set_chat_blocked(change.chat.id, True)
+    else:
+        await ensure_chat(update, ctx, refresh=True)
+    raise ApplicationHandlerStop
+
+
 async def switch_flow(update: Update, ctx: Ctx) -> None:
     """A main-menu button: end the old flow; group 0 starts the new one."""
     end_conversations(ctx.application, update, ctx.user_data)
 
 
 HANDLERS = [
+    ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
     CommandHandler("start", start),
     CommandHandler("help", help_command),
     CommandHandler("menu", menu),

@@ -121,3 +121,21 @@ async def test_bills_reject_lower_reading_wrong_payable_and_unknown_subscriber(s
     assert "not on file" in reasons[4]
     sub = await store.subscriber_by_number(GOOD_NUMBER)
     assert await store.bills(sub.id) == []
+
+
+async def test_imported_bills_notify_the_verified_chats(store, tmp_path):
+    await import_subscribers(store, write(tmp_path, "s.csv", HEADER + good_row()))
+    sub = await store.subscriber_by_number(GOOD_NUMBER)
+    await store.upsert_chat(61, 61, "مریم", None)
+    await store.link_subscription(61, sub.id, "خانه")
+    await store.verify_link(61, sub.id)
+    await store.upsert_chat(62, 62, "غریبه", None)
+    await store.link_subscription(62, sub.id, "خانه")  # never verified: gets nothing
+    path = write(tmp_path, "b.csv", BILLS
+                 + f"{GOOD_NUMBER},1404,5,1404/08/28,1404/10/28,100,140,\n"
+                 + f"{GOOD_NUMBER},1404,6,1404/10/28,1404/12/28,140,400,\n")
+    assert (await import_bills(store, path)).imported == 2
+    messages = await store.outbox_messages(chat_id=61)
+    assert [m["kind"] for m in messages].count("bill") == 2
+    assert [m["kind"] for m in messages].count("consumption") == 1  # 260 m³ for 2 units
+    assert await store.outbox_messages(chat_id=62) == []

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import aiosqlite
+
 from bot.fmt import now_utc
 from bot.store.db import Database
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
@@ -42,6 +44,21 @@ def _sql_value(value: Any) -> Any:
 def _insert_sql(table: str, columns: Iterable[str]) -> str:
     cols = tuple(columns)
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+
+
+async def insert_bills(conn: aiosqlite.Connection, bills: Iterable[Mapping[str, Any]]
+                       ) -> list[int]:
+    """Insert bills inside the caller's transaction (column names of the bills table;
+    `lines` as (code, amount) pairs); returns their ids in order."""
+    sql = _insert_sql("bills", (*BILL_COLUMNS, "created_at"))
+    now = now_utc().isoformat()
+    ids = []
+    for bill in bills:
+        row = dict(bill)
+        row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
+        cur = await conn.execute(sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now))
+        ids.append(int(cur.lastrowid or 0))
+    return ids
 
 
 class CoreQueries:
@@ -130,19 +147,9 @@ class CoreQueries:
 
     # bills -------------------------------------------------------------------
     async def add_bills(self, bills: Iterable[Mapping[str, Any]]) -> list[int]:
-        """Insert bills (column names of the bills table; `lines` as (code, amount) pairs)."""
-        sql = _insert_sql("bills", (*BILL_COLUMNS, "created_at"))
-        now = now_utc().isoformat()
-        ids = []
+        """Insert bills in one transaction (see `insert_bills`); returns their ids."""
         async with self.db.transaction() as conn:
-            for bill in bills:
-                row = dict(bill)
-                row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
-                cur = await conn.execute(
-                    sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now)
-                )
-                ids.append(int(cur.lastrowid or 0))
-        return ids
+            return await insert_bills(conn, bills)
 
     async def latest_bill(self, subscriber_id: int) -> Bill | None:
         """The most recent bill of a subscriber."""
