@@ -7,9 +7,17 @@ fallback that answers anything else.
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import warnings
 
-from handlers import (
+from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
+
+# Conversations are tracked per (chat, user), not per message, on purpose: a button of
+# an earlier message still reaches the conversation, and every callback re-checks its
+# data (ownership, stage), so PTB's per_message advice does not apply here.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+
+from handlers import (  # noqa: E402
     bills,
     calculator,
     errors,
