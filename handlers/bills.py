@@ -33,7 +33,7 @@ from bot.chart import Labels, Point, chart_png
 from bot.consumption import Analysis, analyse, pattern_of
 from bot.conversations import end_conversations
 from bot.i18n import t
-from bot.keyboards import button_filter, choices, inline, main_menu
+from bot.keyboards import button_filter, inline, main_menu
 from bot.store.models import Bill, Link, Subscriber
 from handlers.common import answer_query, message_text, reply, show
 from handlers.ownership import (
@@ -90,7 +90,7 @@ async def start(update: Update, ctx: Ctx) -> int:
         rows = [[(t("bills.button_linked", nickname=link.nickname), f"bill:show:{link.subscriber.id}")]
                 for link in links]
         await reply(update, t("bills.choose_linked"), inline(rows))
-    await reply(update, t("bills.ask_number"), choices([]))
+    await reply(update, t("bills.ask_number"), main_menu())
     return ASK_NUMBER
 
 

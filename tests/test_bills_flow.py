@@ -243,3 +243,17 @@ async def test_button_answers_edit_on_telegram_and_send_on_bale(running, home, e
     assert t("bills.header", nickname=t("subs.default_nickname", city="تبریز",
              tail=fmt.digits(sub.subscription_number[-4:])), period=bills[-3].period,
              year=bills[-3].year) in replies[0].text
+
+
+async def test_no_stale_keyboard_is_left_when_the_bill_is_shown(running, home):
+    """The number prompt keeps the main menu (not a cancel-only keyboard), so after the
+    bill is shown from a button the user still has the menu, not a dead «انصراف»."""
+    sub, _ = home
+    u = running.user(USER)
+    await u.send(t("menu.bills"))
+    await u.send(sub.subscription_number)
+    await u.share_contact(PHONE)
+    replies = await u.send(t("menu.bills"))
+    assert replies[-1].text == t("bills.ask_number")
+    assert t("menu.bills") in [label for row in replies[-1].keyboard for label in row]
+    assert t("common.button_cancel") not in str(replies[-1].keyboard)
