@@ -69,14 +69,22 @@ def render(call: ApiCall, out: TextIO) -> None:
 
 
 def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO,
-                   show_keyboard: bool = True) -> None:
-    """Print the buttons, numbered: inline ones first, then the reply keyboard (if shown)."""
-    numbered = [*inline, *keyboard] if show_keyboard else inline
+                   changed: bool = True) -> None:
+    """Print the buttons, numbered: inline ones first, then the reply keyboard (one line
+    when it is the same keyboard as before)."""
     if inline:
         out.write(f"   {t('demo.inline_keyboard')}\n")
-    for i, button in enumerate(numbered, 1):
-        if i == len(inline) + 1:
-            out.write(f"   {t('demo.reply_keyboard')}\n")
+    for i, button in enumerate(inline, 1):
+        out.write(f"   [{i}] {button.label}\n")
+    numbered = list(enumerate(keyboard, len(inline) + 1))
+    if not numbered:
+        return
+    if not changed:
+        labels = "  ".join(f"[{i}] {b.label}" for i, b in numbered)
+        out.write(f"   {t('demo.reply_keyboard')} {labels}\n")
+        return
+    out.write(f"   {t('demo.reply_keyboard')}\n")
+    for i, button in numbered:
         extra = (f" {t('demo.contact_button')}" if button.kind == "contact"
                  else f" {t('demo.location_button')}" if button.kind == "location" else "")
         out.write(f"   [{i}] {button.label}{extra}\n")
