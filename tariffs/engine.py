@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, localcontext
 
@@ -115,11 +114,14 @@ class BillResult(Frozen):
 def hot_days(schedule: Schedule, start: jdatetime.date, end: jdatetime.date) -> int:
     """Days from `start` (inclusive) to `end` (exclusive) that fall in the hot months."""
     months = set(schedule.hot.months)
-    day = start
+    day, first, last = start, start.togregorian(), end.togregorian()
     count = 0
-    while day < end:
-        count += day.month in months
-        day += dt.timedelta(days=1)
+    while day < end:  # a Jalali month at a time: a few steps per bill, not one per day
+        following = jdatetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        upto = min(following.togregorian(), last)
+        if day.month in months:
+            count += (upto - first).days
+        day, first = following, upto
     return count
 
 

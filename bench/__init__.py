@@ -1,0 +1,1 @@
+"""Benchmarks and reliability tools, run by hand (bench/README.md)."""
