@@ -16,9 +16,9 @@ bot runs until the outbox is empty, and the checks are:
   is allowed and counted);
 * nothing was logged at ERROR or CRITICAL by the bot, and the token never was.
 
-Reported, not failed: `requests_never_shown` and `same_draft_stored_twice` (a request
-stored, the process killed before the code was sent and the conversation state written,
-the user confirmed again: the same draft stored as two requests; docs/reliability.md).
+Reported: `requests_never_shown` (a request stored, the process killed before its code
+was sent: the user sees it in their list) and `same_draft_stored_twice` (must be 0: a
+draft confirmed again after such a crash returns the request already stored).
 
     .venv/bin/python -m bench.crash --kills 20 --users 4 --broadcast 600   # by hand
     .venv/bin/python -m bench.crash --kills 3 --json                       # tests/test_crash.py

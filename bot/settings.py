@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     messages_per_second: float | None = Field(None, gt=0, description="platform default if unset")
     messages_per_chat_second: float | None = Field(None, gt=0)
     reminder_days: int = Field(3, ge=0, le=30)
-    track_lookups_per_minute: int = Field(10, ge=1)
+    lookups_per_minute: int = Field(10, ge=1, description="per user, per kind of lookup")
 
     @field_validator("operators", mode="before")
     @classmethod

@@ -1,8 +1,8 @@
 """All handler registration, in one place and in order.
 
 Group -1: commands and menu buttons that work at every step (handlers/navigation.py).
-Group 0: the features, each a module exporting HANDLERS, in the order below, then the
-fallback that answers anything else.
+Group 0: the features, each a module whose `build()` returns its handlers, in the order
+below, then the fallback that answers anything else.
 """
 
 from __future__ import annotations
@@ -12,12 +12,7 @@ import warnings
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-# Conversations are tracked per (chat, user), not per message, on purpose: a button of
-# an earlier message still reaches the conversation, and every callback re-checks its
-# data (ownership, stage), so PTB's per_message advice does not apply here.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-
-from handlers import (  # noqa: E402
+from handlers import (
     bills,
     calculator,
     errors,
@@ -41,7 +36,13 @@ FEATURES: list = [operators, subscriptions, bills, tariff_menu, calculator, self
 def register(app: Application) -> None:
     """Register every handler of the bot on the application."""
     app.add_error_handler(errors.on_error)
-    app.add_handlers(navigation.HANDLERS, group=-1)
-    for module in FEATURES:
-        app.add_handlers(module.HANDLERS, group=0)
-    app.add_handlers(fallback.HANDLERS, group=0)
+    with warnings.catch_warnings():
+        # Conversations are tracked per (chat, user), not per message, on purpose: a
+        # button of an earlier message still reaches the conversation, and every callback
+        # re-checks its data (ownership, stage), so PTB's per_message advice does not apply.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'",
+                                category=PTBUserWarning)
+        app.add_handlers(navigation.build(), group=-1)
+        for module in FEATURES:
+            app.add_handlers(module.build(), group=0)
+        app.add_handlers(fallback.build(), group=0)

@@ -96,7 +96,7 @@ async def start(update: Update, ctx: Ctx) -> int:
 
 async def got_number(update: Update, ctx: Ctx) -> int:
     """Find the subscription; show its bill if this chat owns it, else ask for proof."""
-    subscriber, error = await find_subscriber(ctx, message_text(update))
+    subscriber, error = await find_subscriber(update, ctx, message_text(update))
     if subscriber is None:
         await reply(update, error or t("bills.unknown"))
         return ASK_NUMBER
@@ -319,28 +319,31 @@ async def chart(update: Update, ctx: Ctx) -> None:
     )
 
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            MessageHandler(button_filter("menu.bills"), start),
-            CommandHandler("bill", start),
-        ],
-        states={
-            ASK_NUMBER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_number)],
-            VERIFY: [
-                MessageHandler(filters.CONTACT, got_contact),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                MessageHandler(button_filter("menu.bills"), start),
+                CommandHandler("bill", start),
             ],
-        },
-        fallbacks=[],
-    ),
-    CallbackQueryHandler(show_subscription, pattern=r"^bill:show:\d+$"),
-    CallbackQueryHandler(view_bill, pattern=r"^bill:view:\d+$"),
-    CallbackQueryHandler(previous_bills, pattern=r"^bill:prev:\d+:\d+$"),
-    CallbackQueryHandler(how_computed, pattern=r"^bill:how:\d+$"),
-    CallbackQueryHandler(why_high, pattern=r"^bill:why:\d+$"),
-    CallbackQueryHandler(chart, pattern=r"^bill:chart:\d+$"),
-]
+            states={
+                ASK_NUMBER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_number)],
+                VERIFY: [
+                    MessageHandler(filters.CONTACT, got_contact),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+                ],
+            },
+            fallbacks=[],
+        ),
+        CallbackQueryHandler(show_subscription, pattern=r"^bill:show:\d+$"),
+        CallbackQueryHandler(view_bill, pattern=r"^bill:view:\d+$"),
+        CallbackQueryHandler(previous_bills, pattern=r"^bill:prev:\d+:\d+$"),
+        CallbackQueryHandler(how_computed, pattern=r"^bill:how:\d+$"),
+        CallbackQueryHandler(why_high, pattern=r"^bill:why:\d+$"),
+        CallbackQueryHandler(chart, pattern=r"^bill:chart:\d+$"),
+    ]

@@ -335,34 +335,37 @@ def _buttons_only(state: int) -> list:
     return [MessageHandler(TEXT, again)]
 
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            CallbackQueryHandler(start, pattern="^calc:start$"),
-            CommandHandler("calc", start),
-        ],
-        states={
-            SCHEDULE: [CallbackQueryHandler(pick_schedule, pattern="^calc:s:"),
-                       *_buttons_only(SCHEDULE)],
-            USAGE: [CallbackQueryHandler(pick_usage, pattern="^calc:u:"), *_buttons_only(USAGE)],
-            CITY: [
-                CallbackQueryHandler(pick_city, pattern="^calc:c:"),
-                CallbackQueryHandler(turn_page, pattern="^calc:p:"),
-                MessageHandler(TEXT, type_city),
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                CallbackQueryHandler(start, pattern="^calc:start$"),
+                CommandHandler("calc", start),
             ],
-            UNITS: [CallbackQueryHandler(pick_units, pattern="^calc:n:"),
-                    MessageHandler(TEXT, type_units)],
-            CAPACITY: [CallbackQueryHandler(skip_capacity, pattern="^calc:skip$"),
-                       MessageHandler(TEXT, type_capacity)],
-            DAYS: [CallbackQueryHandler(pick_days, pattern="^calc:d:"),
-                   MessageHandler(TEXT, type_days)],
-            CONSUMPTION: [MessageHandler(TEXT, type_consumption)],
-            SEWAGE: [CallbackQueryHandler(pick_sewage, pattern="^calc:w:[yn]$"),
-                     *_buttons_only(SEWAGE)],
-        },
-        fallbacks=[CallbackQueryHandler(stale_step, pattern="^calc:")],
-    ),
-]
+            states={
+                SCHEDULE: [CallbackQueryHandler(pick_schedule, pattern="^calc:s:"),
+                           *_buttons_only(SCHEDULE)],
+                USAGE: [CallbackQueryHandler(pick_usage, pattern="^calc:u:"), *_buttons_only(USAGE)],
+                CITY: [
+                    CallbackQueryHandler(pick_city, pattern="^calc:c:"),
+                    CallbackQueryHandler(turn_page, pattern="^calc:p:"),
+                    MessageHandler(TEXT, type_city),
+                ],
+                UNITS: [CallbackQueryHandler(pick_units, pattern="^calc:n:"),
+                        MessageHandler(TEXT, type_units)],
+                CAPACITY: [CallbackQueryHandler(skip_capacity, pattern="^calc:skip$"),
+                           MessageHandler(TEXT, type_capacity)],
+                DAYS: [CallbackQueryHandler(pick_days, pattern="^calc:d:"),
+                       MessageHandler(TEXT, type_days)],
+                CONSUMPTION: [MessageHandler(TEXT, type_consumption)],
+                SEWAGE: [CallbackQueryHandler(pick_sewage, pattern="^calc:w:[yn]$"),
+                         *_buttons_only(SEWAGE)],
+            },
+            fallbacks=[CallbackQueryHandler(stale_step, pattern="^calc:")],
+        ),
+    ]

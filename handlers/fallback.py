@@ -22,7 +22,10 @@ async def unknown_button(update: Update, ctx: Ctx) -> None:
     await reply(update, t("common.expired_button"), main_menu())
 
 
-HANDLERS = [
-    MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unknown_message),
-    CallbackQueryHandler(unknown_button),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unknown_message),
+        CallbackQueryHandler(unknown_button),
+    ]

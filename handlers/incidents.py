@@ -7,6 +7,7 @@ requests): the user starts again, and the emergency number was shown first anywa
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict
 
 from telegram import InlineKeyboardMarkup, Update
@@ -68,7 +69,7 @@ async def chose_type(update: Update, ctx: Ctx) -> int:
         kind = catalog.incident_type((data or "").rsplit(":", 1)[-1])
     except KeyError:
         return await type_expected(update, ctx)
-    ctx.user_data[NAME] = {"type": kind.id}
+    ctx.user_data[NAME] = {"type": kind.id, "draft_id": secrets.token_hex(8)}
     await reply(update, t("incident.ask_location", type=kind.title,
                           button=t("requests.button_location")), location_keyboard())
     return LOCATION
@@ -122,7 +123,7 @@ async def got_description(update: Update, ctx: Ctx) -> int:
     request = await ctx.store.create_request(
         NewRequest(kind="incident", service=kind.id, chat_id=chat_id, user_id=user_id,
                    stage=kind.first_stage.id, fields=fields, latitude=lat, longitude=lon,
-                   documents=photo),
+                   documents=photo, draft_id=draft.get("draft_id")),
         alert_chat=operators,
         alert_text=(lambda code: t("incident.operator_alert", type=kind.title,
                                    code=format_code(code), latitude=number(lat, 5),
@@ -134,18 +135,21 @@ async def got_description(update: Update, ctx: Ctx) -> int:
     return ConversationHandler.END
 
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME, persistent=True, allow_reentry=True,
-        entry_points=[MessageHandler(button_filter("menu.incident"), start),
-                      CommandHandler("incident", start)],
-        states={
-            TYPE: [CallbackQueryHandler(chose_type, pattern=r"^inc:type:[a-z_]+$"),
-                   MessageHandler(filters.ALL & ~filters.COMMAND, type_expected)],
-            LOCATION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_location)],
-            PHOTO: [MessageHandler(filters.ALL & ~filters.COMMAND, got_photo)],
-            DESCRIPTION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_description)],
-        },
-        fallbacks=[],
-    ),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME, persistent=True, allow_reentry=True,
+            entry_points=[MessageHandler(button_filter("menu.incident"), start),
+                          CommandHandler("incident", start)],
+            states={
+                TYPE: [CallbackQueryHandler(chose_type, pattern=r"^inc:type:[a-z_]+$"),
+                       MessageHandler(filters.ALL & ~filters.COMMAND, type_expected)],
+                LOCATION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_location)],
+                PHOTO: [MessageHandler(filters.ALL & ~filters.COMMAND, got_photo)],
+                DESCRIPTION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_description)],
+            },
+            fallbacks=[],
+        ),
+    ]

@@ -188,23 +188,26 @@ async def _answer(update: Update, ctx: Ctx, schedule_id: str, city: str) -> int:
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            CallbackQueryHandler(list_topics, pattern="^info:list$"),
-            CallbackQueryHandler(open_topic, pattern=r"^info:t:\w+$"),
-            CallbackQueryHandler(list_page, pattern=r"^info:pg:\w+:\d+$"),
-            CallbackQueryHandler(place_page, pattern=r"^info:ps:[\w-]+:\d+$"),
-            CallbackQueryHandler(pick_place, pattern=r"^info:pc:[\w-]+:\w+$"),
-            CommandHandler("info", list_topics),
-        ],
-        states={
-            LIST: [MessageHandler(TEXT, pick_entry)],
-            PLACE: [MessageHandler(TEXT, type_place)],
-        },
-        fallbacks=[],
-    ),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                CallbackQueryHandler(list_topics, pattern="^info:list$"),
+                CallbackQueryHandler(open_topic, pattern=r"^info:t:\w+$"),
+                CallbackQueryHandler(list_page, pattern=r"^info:pg:\w+:\d+$"),
+                CallbackQueryHandler(place_page, pattern=r"^info:ps:[\w-]+:\d+$"),
+                CallbackQueryHandler(pick_place, pattern=r"^info:pc:[\w-]+:\w+$"),
+                CommandHandler("info", list_topics),
+            ],
+            states={
+                LIST: [MessageHandler(TEXT, pick_entry)],
+                PLACE: [MessageHandler(TEXT, type_place)],
+            },
+            fallbacks=[],
+        ),
+    ]

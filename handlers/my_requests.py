@@ -171,16 +171,19 @@ async def _own_request(update: Update, ctx: Ctx) -> Request | None:
     return request
 
 
-HANDLERS = [
-    CommandHandler("requests", list_requests),
-    CallbackQueryHandler(list_requests, pattern=r"^req:list$"),
-    CallbackQueryHandler(show_request, pattern=r"^req:show:\d+$"),
-    CallbackQueryHandler(ask_cancel, pattern=r"^req:cancel:\d+$"),
-    CallbackQueryHandler(cancel_request, pattern=r"^req:cancel_yes:\d+$"),
-    ConversationHandler(
-        name=NAME, persistent=True, allow_reentry=True,
-        entry_points=[CallbackQueryHandler(ask_document, pattern=r"^req:doc:\d+$")],
-        states={FILE: [MessageHandler(filters.ALL & ~filters.COMMAND, got_document)]},
-        fallbacks=[],
-    ),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        CommandHandler("requests", list_requests),
+        CallbackQueryHandler(list_requests, pattern=r"^req:list$"),
+        CallbackQueryHandler(show_request, pattern=r"^req:show:\d+$"),
+        CallbackQueryHandler(ask_cancel, pattern=r"^req:cancel:\d+$"),
+        CallbackQueryHandler(cancel_request, pattern=r"^req:cancel_yes:\d+$"),
+        ConversationHandler(
+            name=NAME, persistent=True, allow_reentry=True,
+            entry_points=[CallbackQueryHandler(ask_document, pattern=r"^req:doc:\d+$")],
+            states={FILE: [MessageHandler(filters.ALL & ~filters.COMMAND, got_document)]},
+            fallbacks=[],
+        ),
+    ]

@@ -77,14 +77,17 @@ async def switch_flow(update: Update, ctx: Ctx) -> None:
     end_conversations(ctx.application, update, ctx.user_data)
 
 
-HANDLERS = [
-    ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
-    CommandHandler("start", start),
-    CommandHandler("help", help_command),
-    CommandHandler("menu", menu),
-    CommandHandler("cancel", cancel),
-    MessageHandler(button_filter("common.button_cancel"), cancel),
-    MessageHandler(button_filter("common.button_menu"), menu),
-    MessageHandler(button_filter("menu.help"), help_command),
-    MessageHandler(menu_buttons(), switch_flow),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        CommandHandler("start", start),
+        CommandHandler("help", help_command),
+        CommandHandler("menu", menu),
+        CommandHandler("cancel", cancel),
+        MessageHandler(button_filter("common.button_cancel"), cancel),
+        MessageHandler(button_filter("common.button_menu"), menu),
+        MessageHandler(button_filter("menu.help"), help_command),
+        MessageHandler(menu_buttons(), switch_flow),
+    ]

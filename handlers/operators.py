@@ -174,6 +174,7 @@ async def start_action(update: Update, ctx: Ctx) -> int:
     parts = [*_parts(update), "", "", ""]
     action, code, arg = parts[2], parts[3], parts[4]
     request = await ctx.store.request_row(code) if action in PROMPTS else None
+    ctx.user_data.pop(DRAFT, None)  # a new action replaces any half-typed one
     if request is None:
         await fallback.unknown_button(update, ctx)
         return ConversationHandler.END
@@ -325,29 +326,31 @@ async def stale(update: Update, ctx: Ctx) -> None:
     await fallback.unknown_button(update, ctx)
 
 
-actions = ConversationHandler(
-    name=DRAFT,
-    persistent=True,
-    allow_reentry=True,
-    entry_points=[CallbackQueryHandler(start_action, pattern=r"^op:act:")],
-    states={
-        INPUT: [
-            MessageHandler(filters.TEXT & ~filters.COMMAND, typed_input),
-            CallbackQueryHandler(skip_or_tariff, pattern=r"^op:(skip|tariff)$"),
-            MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
-        ],
-    },
-    fallbacks=[],
-)
-
-HANDLERS = [
-    CommandHandler("ops", ops_command),
-    CommandHandler("outage", outage_command),
-    actions,
-    CallbackQueryHandler(queue_page, pattern=r"^op:q:"),
-    CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
-    CallbackQueryHandler(open_request, pattern=r"^op:open:\d+$"),
-    CallbackQueryHandler(choose, pattern=r"^op:(stages|docs):\d+$"),
-    CallbackQueryHandler(outage_confirm, pattern=r"^op:outage:(yes|no)$"),
-    CallbackQueryHandler(stale, pattern=r"^op:"),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        CommandHandler("ops", ops_command),
+        CommandHandler("outage", outage_command),
+        ConversationHandler(
+            name=DRAFT,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[CallbackQueryHandler(start_action, pattern=r"^op:act:")],
+            states={
+                INPUT: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, typed_input),
+                    CallbackQueryHandler(skip_or_tariff, pattern=r"^op:(skip|tariff)$"),
+                    MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                                   not_text),
+                ],
+            },
+            fallbacks=[],
+        ),
+        CallbackQueryHandler(queue_page, pattern=r"^op:q:"),
+        CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
+        CallbackQueryHandler(open_request, pattern=r"^op:open:\d+$"),
+        CallbackQueryHandler(choose, pattern=r"^op:(stages|docs):\d+$"),
+        CallbackQueryHandler(outage_confirm, pattern=r"^op:outage:(yes|no)$"),
+        CallbackQueryHandler(stale, pattern=r"^op:"),
+    ]

@@ -22,6 +22,7 @@ from bot.identifiers import SERVICE_TYPES, BillId, IdentifierError, classify_num
 from bot.keyboards import contact_request
 from bot.personal import normalize_mobile
 from bot.store.models import Link, Subscriber
+from bot.throttle import limiter_for
 from handlers.common import ensure_chat, reply
 
 NUMBER_ERRORS = {
@@ -47,16 +48,23 @@ def number_error(error: IdentifierError) -> str:
     return t(NUMBER_ERRORS.get(error.code, "bills.errors.not_digits"))
 
 
-async def find_subscriber(ctx: Ctx, text: str) -> tuple[Subscriber | None, str | None]:
+async def find_subscriber(update: Update, ctx: Ctx, text: str
+                          ) -> tuple[Subscriber | None, str | None]:
     """The subscriber a typed subscription number or bill ID names, or (None, why not).
 
-    A bill ID with a valid check digit is nearly always a valid subscription number too, so
+    Every well-formed number counts against `settings.lookups_per_minute` for the user
+    (bot/throttle.py): the answer tells whether a number is on file, so numbers must not
+    be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
     a number that is not on file and whose service digit is another service (electricity,
     gas, …) gets a message naming both possibilities.
     """
     found = classify_number(text)
     if found.error is not None:
         return None, number_error(found.error)
+    who = update.effective_user.id if update.effective_user else update.effective_chat.id
+    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
+    if wait:
+        return None, t("common.throttled", seconds=wait)
     for candidate in found.candidates:
         if isinstance(candidate, BillId):
             subscriber = await ctx.store.subscriber_by_bill_id(candidate.digits)

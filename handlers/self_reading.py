@@ -238,35 +238,38 @@ async def _save(update: Update, ctx: Ctx) -> int:
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            CallbackQueryHandler(start, pattern="^sr:start$"),
-            CommandHandler("reading", start),
-        ],
-        states={
-            PICK: [CallbackQueryHandler(pick, pattern=r"^sr:sub:\d+$"),
-                   MessageHandler(TEXT, pick_expected)],
-            NUMBER: [
-                CallbackQueryHandler(how_to_read, pattern="^sr:howto$"),
-                MessageHandler(filters.PHOTO, number_photo),
-                MessageHandler(TEXT, type_number),
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                CallbackQueryHandler(start, pattern="^sr:start$"),
+                CommandHandler("reading", start),
             ],
-            CONFIRM: [
-                CallbackQueryHandler(confirm, pattern="^sr:yes$"),
-                CallbackQueryHandler(retry, pattern="^sr:no$"),
-                MessageHandler(filters.PHOTO, number_photo),
-                MessageHandler(TEXT, type_number),
-            ],
-            PHOTO: [
-                CallbackQueryHandler(skip_photo, pattern="^sr:skip$"),
-                MessageHandler(filters.PHOTO, photo),
-                MessageHandler(~filters.COMMAND, photo_expected),
-            ],
-        },
-        fallbacks=[CallbackQueryHandler(stale_step, pattern="^sr:")],
-    ),
-]
+            states={
+                PICK: [CallbackQueryHandler(pick, pattern=r"^sr:sub:\d+$"),
+                       MessageHandler(TEXT, pick_expected)],
+                NUMBER: [
+                    CallbackQueryHandler(how_to_read, pattern="^sr:howto$"),
+                    MessageHandler(filters.PHOTO, number_photo),
+                    MessageHandler(TEXT, type_number),
+                ],
+                CONFIRM: [
+                    CallbackQueryHandler(confirm, pattern="^sr:yes$"),
+                    CallbackQueryHandler(retry, pattern="^sr:no$"),
+                    MessageHandler(filters.PHOTO, number_photo),
+                    MessageHandler(TEXT, type_number),
+                ],
+                PHOTO: [
+                    CallbackQueryHandler(skip_photo, pattern="^sr:skip$"),
+                    MessageHandler(filters.PHOTO, photo),
+                    MessageHandler(~filters.COMMAND, photo_expected),
+                ],
+            },
+            fallbacks=[CallbackQueryHandler(stale_step, pattern="^sr:")],
+        ),
+    ]

@@ -234,6 +234,7 @@ async def submit(update: Update, ctx: Ctx) -> int:
         latitude=location[0], longitude=location[1],
         city=fields.get("city") or (subscriber.city if subscriber else None),
         documents=tuple(NewDocument(**d) for d in draft["documents"]),
+        draft_id=draft.get("draft_id"),
     )
     operators = ctx.settings.operators_chat
     request = await ctx.store.create_request(
@@ -365,22 +366,25 @@ _ENTRY = [
     CallbackQueryHandler(start_fresh, pattern=r"^svc:fresh$"),
 ]
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME, persistent=True, allow_reentry=True,
-        entry_points=_ENTRY,
-        states={
-            CHOOSE: [],
-            SUBSCRIPTION: [MessageHandler(_ANY, got_subscription)],
-            FIELD: [MessageHandler(_ANY, got_answer)],
-            LOCATION: [MessageHandler(_ANY, got_location)],
-            DOCUMENT: [MessageHandler(_ANY, got_document)],
-            CONFIRM: [
-                CallbackQueryHandler(submit, pattern=r"^svc:confirm$"),
-                CallbackQueryHandler(discard, pattern=r"^svc:discard$"),
-                MessageHandler(_ANY, confirm_expected),
-            ],
-        },
-        fallbacks=[],
-    ),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME, persistent=True, allow_reentry=True,
+            entry_points=_ENTRY,
+            states={
+                CHOOSE: [],
+                SUBSCRIPTION: [MessageHandler(_ANY, got_subscription)],
+                FIELD: [MessageHandler(_ANY, got_answer)],
+                LOCATION: [MessageHandler(_ANY, got_location)],
+                DOCUMENT: [MessageHandler(_ANY, got_document)],
+                CONFIRM: [
+                    CallbackQueryHandler(submit, pattern=r"^svc:confirm$"),
+                    CallbackQueryHandler(discard, pattern=r"^svc:discard$"),
+                    MessageHandler(_ANY, confirm_expected),
+                ],
+            },
+            fallbacks=[],
+        ),
+    ]

@@ -82,7 +82,7 @@ async def ask_number(update: Update, ctx: Ctx) -> int:
 
 async def got_number(update: Update, ctx: Ctx) -> int:
     """Find the subscription and ask for its nickname."""
-    subscriber, error = await find_subscriber(ctx, message_text(update))
+    subscriber, error = await find_subscriber(update, ctx, message_text(update))
     if subscriber is None:
         await reply(update, error or t("bills.unknown"))
         return ASK_NUMBER
@@ -195,27 +195,30 @@ async def keep(update: Update, ctx: Ctx) -> None:
     await show(update, ctx, text, inline(buttons) if buttons else None)
 
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            MessageHandler(button_filter("menu.subscriptions"), show_list),
-            MessageHandler(button_filter("subs.button_add"), ask_number),
-            CommandHandler("subscriptions", show_list),
-        ],
-        states={
-            ASK_NUMBER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_number)],
-            NICKNAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nickname)],
-            VERIFY: [
-                MessageHandler(filters.CONTACT, got_contact),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                MessageHandler(button_filter("menu.subscriptions"), show_list),
+                MessageHandler(button_filter("subs.button_add"), ask_number),
+                CommandHandler("subscriptions", show_list),
             ],
-        },
-        fallbacks=[],
-    ),
-    CallbackQueryHandler(confirm_remove, pattern=r"^subs:del:\d+$"),
-    CallbackQueryHandler(remove, pattern=r"^subs:delok:\d+$"),
-    CallbackQueryHandler(keep, pattern=r"^subs:keep$"),
-]
+            states={
+                ASK_NUMBER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_number)],
+                NICKNAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nickname)],
+                VERIFY: [
+                    MessageHandler(filters.CONTACT, got_contact),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+                ],
+            },
+            fallbacks=[],
+        ),
+        CallbackQueryHandler(confirm_remove, pattern=r"^subs:del:\d+$"),
+        CallbackQueryHandler(remove, pattern=r"^subs:delok:\d+$"),
+        CallbackQueryHandler(keep, pattern=r"^subs:keep$"),
+    ]

@@ -48,8 +48,11 @@ async def show_menu(update: Update, ctx: Ctx) -> None:
     await show(update, ctx, t("tariffs_menu.prompt"), menu_markup())
 
 
-HANDLERS = [
-    MessageHandler(button_filter("menu.tariffs"), show_menu),
-    CommandHandler("tariffs", show_menu),
-    CallbackQueryHandler(show_menu, pattern=f"^{MENU}$"),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        MessageHandler(button_filter("menu.tariffs"), show_menu),
+        CommandHandler("tariffs", show_menu),
+        CallbackQueryHandler(show_menu, pattern=f"^{MENU}$"),
+    ]

@@ -2,35 +2,25 @@
 
 The owner (the chat that submitted it) sees everything; anyone else with a valid code
 sees only the current stage. Every lookup attempt counts against
-`settings.track_lookups_per_minute` per user (kept in memory per application).
+`settings.lookups_per_minute` per user (bot/throttle.py; in memory per application).
 """
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.app import Ctx
 from bot.i18n import t
 from bot.keyboards import button_filter, inline, main_menu
-from bot.services.throttle import SlidingWindow
 from bot.services.tracking import TrackingCodeError, parse_code
+from bot.throttle import limiter_for
 from handlers.common import ensure_chat, message_text, reply
 from handlers.request_steps import chat_and_user
 from handlers.request_view import owner_view, public_view
 
 NAME = "track"
 CODE = 0
-_limiters: WeakKeyDictionary[Application, SlidingWindow] = WeakKeyDictionary()
-
-
-def _limiter(ctx: Ctx) -> SlidingWindow:
-    limiter = _limiters.get(ctx.application)
-    if limiter is None:
-        limiter = _limiters[ctx.application] = SlidingWindow(ctx.settings.track_lookups_per_minute)
-    return limiter
 
 
 async def ask_code(update: Update, ctx: Ctx) -> int:
@@ -55,7 +45,8 @@ async def got_code(update: Update, ctx: Ctx) -> int:
 async def _lookup(update: Update, ctx: Ctx, text: str) -> int:
     """Throttle, check the code, then show the owner's or the public view."""
     chat_id, user_id = chat_and_user(update)
-    wait = _limiter(ctx).wait(user_id or chat_id)
+    wait = limiter_for(ctx.application, "track", ctx.settings.lookups_per_minute).wait(
+        user_id or chat_id)
     if wait:
         await reply(update, t("common.throttled", seconds=wait))
         return CODE
@@ -85,14 +76,17 @@ def _code_error(err: TrackingCodeError) -> str:
     return t("track.not_digits")
 
 
-HANDLERS = [
-    ConversationHandler(
-        name=NAME, persistent=True, allow_reentry=True,
-        entry_points=[
-            MessageHandler(button_filter("menu.track"), ask_code),
-            CommandHandler("track", track_command),
-        ],
-        states={CODE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_code)]},
-        fallbacks=[],
-    ),
-]
+def build() -> list:
+    """This module's handlers: new objects for each application, so no state is
+    shared between two applications in one process."""
+    return [
+        ConversationHandler(
+            name=NAME, persistent=True, allow_reentry=True,
+            entry_points=[
+                MessageHandler(button_filter("menu.track"), ask_code),
+                CommandHandler("track", track_command),
+            ],
+            states={CODE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_code)]},
+            fallbacks=[],
+        ),
+    ]

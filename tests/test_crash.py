@@ -42,6 +42,7 @@ def test_every_code_shown_exists_with_its_documents_and_none_twice(crash_run):
     assert request_problems == []
     assert crash_run["codes_shown"] >= 2
     assert crash_run["requests_in_db"] >= crash_run["codes_shown"]
+    assert crash_run["same_draft_stored_twice"] == 0
 
 
 def test_every_outbox_message_is_delivered_and_none_sent_again_once_marked(crash_run):

@@ -281,9 +281,6 @@ def test_the_reply_check_rejects_text_that_is_not_in_the_locale():
         "متن دلخواهی که در فایل نیست"]
 
 
-@pytest.mark.xfail(strict=True, reason="handlers/operators.py start_action: re-entering with "
-                   "an unknown or finished request ends the conversation but keeps the "
-                   "previous action's draft in user_data['ops_input'] (found by the fuzzer)")
 async def test_operator_draft_is_dropped_when_a_new_action_ends_the_conversation(running):
     request = await running.store.create_request(NewRequest(
         kind="service", service="extra_siphon", chat_id=42, user_id=42, stage="registered"))

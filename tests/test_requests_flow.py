@@ -3,6 +3,7 @@ restarts, tracking codes seen by their owner and by a stranger, throttled lookup
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.services.drafts import plan
 from bot.services.tracking import format_code, is_valid
 from bot.settings import Settings, load_settings
 from bot.simulator import text_of
+from bot.store.request_models import NewRequest
 from tests.conftest import OPERATOR_ID
 from tests.requests_fixtures import (
     MOBILE,
@@ -32,7 +34,7 @@ def settings(tmp_path: Path) -> Settings:
     """Test settings with an operators' chat and a small lookup limit."""
     return load_settings(database=tmp_path / "abfa.sqlite3", operators=frozenset({OPERATOR_ID}),
                          operators_chat=OPERATORS_CHAT, emergency_phone="۱۲۲",
-                         max_document_mb=5, track_lookups_per_minute=4)
+                         max_document_mb=5, lookups_per_minute=4)
 
 
 async def _code_of(running, user_id: int) -> str:
@@ -412,3 +414,41 @@ async def test_invoice_due_tells_the_owner_to_pay(running):
     assert t("track.action_pay", amount=rials(2_500_000)) in text
     assert t("track.next", stage="تغییر قطر انشعاب توسط عوامل شرکت") in text
     assert not any("req:cancel:" in data for row in replies[0].inline for _, data in row)
+
+
+async def test_confirming_the_same_draft_again_after_a_crash_stores_one_request(running):
+    """kill -9 between the request's commit and the state flush leaves the user at the
+    summary after the restart; confirming again must give the same code, not a copy."""
+    sub = await seed_subscriber(running.store)
+    svc = catalog.service("meter_test")
+    user = running.user(5020)
+    await _advance_to(user, svc, "confirm", sub.subscription_number)  # the summary is shown
+    db = running.store.db
+    async with db.reader.execute("SELECT * FROM ptb_user_data WHERE user_id=?", (user.id,)) as c:
+        user_row = tuple(await c.fetchone())
+    async with db.reader.execute("SELECT * FROM ptb_conversations") as c:
+        conversations = [tuple(r) for r in await c.fetchall()]
+    first = await user.press("svc:confirm")
+    # the process dies before the new conversation state was written: put the old one back
+    async with db.transaction() as conn:
+        await conn.execute("INSERT OR REPLACE INTO ptb_user_data VALUES (?, ?)", user_row)
+        await conn.execute("DELETE FROM ptb_conversations")
+        await conn.executemany("INSERT INTO ptb_conversations VALUES (?, ?, ?)", conversations)
+    await running.restart()
+    again = await user.press("svc:confirm")
+    [request] = await running.store.requests_for_chat(user.id)
+    code = format_code(request.code)
+    assert code in first[0].text and code in again[0].text
+    alerts = await running.store.outbox_messages(request_id=request.id)
+    assert len([a for a in alerts if a["kind"] == "operator_alert"]) == 1
+
+
+async def test_two_different_drafts_are_two_requests(store):
+    sub = await seed_subscriber(store)
+    base = NewRequest(kind="service", service="meter_test", chat_id=1, user_id=1,
+                      stage="registered", subscriber_id=sub.id, draft_id="a1")
+    one = await store.create_request(base)
+    same = await store.create_request(base)
+    other = await store.create_request(dataclasses.replace(base, draft_id="b2"))
+    assert one.code == same.code != other.code
+    assert len(await store.requests_for_chat(1)) == 2

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.throttle import SlidingWindow
 from bot.services.tracking import (
     CODE_LENGTH,
     TrackingCodeError,
@@ -18,6 +17,7 @@ from bot.services.tracking import (
     new_code,
     parse_code,
 )
+from bot.throttle import SlidingWindow
 
 bodies = st.text(alphabet="0123456789", min_size=CODE_LENGTH - 1, max_size=CODE_LENGTH - 1)
 

@@ -12,6 +12,7 @@ the summary.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,8 @@ def plan(svc: Service) -> list[Step]:
 
 
 def new_draft(service_id: str) -> dict[str, Any]:
-    """An empty draft for a service."""
-    return {"service": service_id, "pos": 0, "subscriber_id": None, "subscription": None,
+    """An empty draft for a service, with a random id that makes its submission idempotent."""
+    return {"service": service_id, "draft_id": secrets.token_hex(8), "pos": 0, "subscriber_id": None, "subscription": None,
             "applicant": {}, "answers": {}, "location": None, "documents": []}
 
 

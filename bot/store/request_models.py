@@ -41,6 +41,7 @@ class NewRequest:
     longitude: float | None = None
     city: str | None = None
     documents: tuple[NewDocument, ...] = ()
+    draft_id: str | None = None  # submitting the same draft twice stores it once
 
 
 @dataclass(frozen=True)

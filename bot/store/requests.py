@@ -56,13 +56,21 @@ class RequestQueries:
         """Store a request, its documents, its first stage row and the operators' alert.
 
         All in one transaction; the random tracking code is retried on a collision with
-        the UNIQUE column. The alert's dedupe key is `alert:<request id>` (what
+        the UNIQUE column. A request with the same `draft_id` already stored is returned
+        as it is (nothing new is written): the user confirmed the same draft again, e.g.
+        after a crash between the commit and the reply. The alert's dedupe key is `alert:<request id>` (what
         `unalerted_requests` of bot/store/operations.py looks for). `alert_text(code)` renders the operators' message. The request
         is returned (with its code) only after the commit.
         """
         now = now_utc().isoformat()
         actor = f"user:{new.user_id}" if new.user_id is not None else f"chat:{new.chat_id}"
         async with self.db.transaction() as conn:
+            if new.draft_id is not None:
+                async with conn.execute("SELECT id FROM requests WHERE draft_id=?",
+                                        (new.draft_id,)) as cur:
+                    stored = await cur.fetchone()
+                if stored is not None:
+                    return await self._committed(int(stored[0]))
             request_id, code = await self._insert_request(conn, new, now)
             for doc in new.documents:
                 await _insert_document(conn, request_id, doc, now)
@@ -71,9 +79,12 @@ class RequestQueries:
                 await enqueue(conn, chat_id=alert_chat, kind="operator_alert",
                               text=alert_text(code), request_id=request_id,
                               dedupe_key=f"alert:{request_id}")
-        created = await self.request(request_id)
-        assert created is not None
-        return created
+        return await self._committed(request_id)
+
+    async def _committed(self, request_id: int) -> Request:
+        found = await self.request(request_id)
+        assert found is not None
+        return found
 
     async def _insert_request(self, conn: aiosqlite.Connection, new: NewRequest,
                               now: str) -> tuple[int, str]:
@@ -82,12 +93,12 @@ class RequestQueries:
             try:
                 cur = await conn.execute(
                     "INSERT INTO requests (code, kind, service, chat_id, user_id, subscriber_id,"
-                    " applicant_json, fields_json, latitude, longitude, city, stage, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " applicant_json, fields_json, latitude, longitude, city, stage, draft_id,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (code, new.kind, new.service, new.chat_id, new.user_id, new.subscriber_id,
                      json.dumps(new.applicant, ensure_ascii=False),
                      json.dumps(new.fields, ensure_ascii=False), new.latitude, new.longitude,
-                     new.city, new.stage, now, now),
+                     new.city, new.stage, new.draft_id, now, now),
                 )
             except sqlite3.IntegrityError as exc:
                 if "requests.code" in str(exc):

@@ -1,4 +1,9 @@
-"""A sliding-window limit on how often one user may do something (tracking-code lookups)."""
+"""Sliding-window limits on how often one user may look something up.
+
+Lookups whose answer reveals whether something exists (a tracking code, a subscription
+number, a bill ID) are limited per user, each kind on its own, to
+`settings.lookups_per_minute`, so codes and numbers cannot be enumerated.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 
 class SlidingWindow:
@@ -30,3 +36,14 @@ class SlidingWindow:
             return max(1, math.ceil(events[0] + self.window - now))
         events.append(now)
         return 0
+
+
+_WINDOWS: WeakKeyDictionary[object, dict[str, SlidingWindow]] = WeakKeyDictionary()
+
+
+def limiter_for(owner: object, kind: str, limit: int) -> SlidingWindow:
+    """The window of one kind of lookup, kept with its owner (the running application)."""
+    windows = _WINDOWS.setdefault(owner, {})
+    if kind not in windows:
+        windows[kind] = SlidingWindow(limit)
+    return windows[kind]
