@@ -39,6 +39,12 @@ class AbfaApplication(Application):
         if self.persistence is not None:
             await self.update_persistence()
 
+    async def update_persistence(self) -> None:
+        """PTB's update, then one transaction for everything it handed over."""
+        await super().update_persistence()
+        if isinstance(self.persistence, SqlitePersistence):
+            await self.persistence.commit()
+
 
 class Ctx(CallbackContext[ExtBot, dict, dict, dict]):
     """The callback context handlers receive: PTB's, plus the store and settings."""

@@ -23,6 +23,7 @@ from bot import fmt
 from bot.fmt import now_utc
 from bot.i18n import t
 from bot.services.tracking import format_code
+from bot.store.db import fetchall, fetchone
 from bot.store.models import Subscriber
 from bot.store.outbox import enqueue, enqueue_many
 from bot.text import parse_int, to_ascii_digits
@@ -129,14 +130,12 @@ async def subscription_chats(conn: aiosqlite.Connection, subscriber_id: int) -> 
     """Chats that proved ownership of the subscription and did not block the bot."""
     sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
            " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
-    async with conn.execute(sql, (subscriber_id,)) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
+    return [int(r[0]) for r in await fetchall(conn, sql, (subscriber_id,))]
 
 
 async def _subscription_number(conn: aiosqlite.Connection, subscriber_id: int) -> str:
     sql = "SELECT subscription_number FROM subscribers WHERE id=?"
-    async with conn.execute(sql, (subscriber_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(conn, sql, (subscriber_id,))
     return str(row[0]) if row else ""
 
 
@@ -172,8 +171,7 @@ async def enqueue_due_reminders(conn: aiosqlite.Connection, today: dt.date, days
     sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
            " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?")
     last = today + dt.timedelta(days=days)
-    async with conn.execute(sql, (today.isoformat(), last.isoformat())) as cur:
-        bills = [dict(r) for r in await cur.fetchall()]
+    bills = [dict(r) for r in await fetchall(conn, sql, (today.isoformat(), last.isoformat()))]
     queued = 0
     for bill in bills:
         text = _sms(t("notify.reminder", **_bill_params(bill["subscription_number"], bill)))
@@ -256,8 +254,7 @@ async def outage_chats(conn: aiosqlite.Connection, city: str, zone: int | None) 
     if zone is not None:
         sql += " AND s.zone=?"
         params.append(zone)
-    async with conn.execute(sql + " ORDER BY l.chat_id", params) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
+    return [int(r[0]) for r in await fetchall(conn, sql + " ORDER BY l.chat_id", params)]
 
 
 async def enqueue_outage(conn: aiosqlite.Connection, outage: Outage, actor: str) -> tuple[int, int]:

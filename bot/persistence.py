@@ -1,9 +1,10 @@
 """PTB persistence on the bot's own SQLite database.
 
 `user_data`, `chat_data`, `bot_data`, callback data and the state of every named,
-persistent ConversationHandler are pickled into the `ptb_*` tables. The application
-(bot.app.AbfaApplication) flushes after every update, so a kill -9 loses at most the
-update being handled.
+persistent ConversationHandler are pickled into the `ptb_*` tables. PTB hands over the
+changed entries one by one; they are buffered and `commit()` writes them all in ONE
+transaction. The application (bot.app.AbfaApplication) commits after every update, so
+a kill -9 loses at most the update being handled.
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 from bot.store.db import Database
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
+_UPSERT = {
+    "ptb_user_data": "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?) "
+                     "ON CONFLICT(user_id) DO UPDATE SET data=excluded.data",
+    "ptb_chat_data": "INSERT INTO ptb_chat_data (chat_id, data) VALUES (?, ?) "
+                     "ON CONFLICT(chat_id) DO UPDATE SET data=excluded.data",
+    "ptb_bot_data": "INSERT INTO ptb_bot_data (id, data) VALUES (?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET data=excluded.data",
+    "ptb_callback_data": "INSERT INTO ptb_callback_data (id, data) VALUES (?, ?) "
+                         "ON CONFLICT(id) DO UPDATE SET data=excluded.data",
+    "ptb_conversations": "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+                         "ON CONFLICT(name, key) DO UPDATE SET state=excluded.state",
+}
+_DELETE = {
+    "ptb_user_data": "DELETE FROM ptb_user_data WHERE user_id=?",
+    "ptb_chat_data": "DELETE FROM ptb_chat_data WHERE chat_id=?",
+    "ptb_conversations": "DELETE FROM ptb_conversations WHERE name=? AND key=?",
+}
 
 
 class SqlitePersistence(BasePersistence[dict, dict, dict]):
@@ -28,26 +46,20 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         super().__init__(store_data=PersistenceInput(), update_interval=60)
         self.db = db
         self._last_bot_data: bytes | None = None
+        # (table, key) -> the row to write, or None to delete it; the last change wins
+        self._pending: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...] | None] = {}
+
+    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        await self.db.open()
+        return list(await self.db.reader.execute_fetchall(sql, params))
 
     async def _load_map(self, table: str, key: str) -> dict[int, Any]:
-        await self.db.open()
-        async with self.db.reader.execute(f"SELECT {key}, data FROM {table}") as cur:
-            return {int(row[0]): pickle.loads(row[1]) for row in await cur.fetchall()}
+        rows = await self._rows(f"SELECT {key}, data FROM {table}")
+        return {int(row[0]): pickle.loads(row[1]) for row in rows}
 
     async def _load_single(self, table: str) -> Any:
-        await self.db.open()
-        async with self.db.reader.execute(f"SELECT data FROM {table} WHERE id=1") as cur:
-            row = await cur.fetchone()
-        return pickle.loads(row[0]) if row else None
-
-    async def _save(self, table: str, key: str, ident: int, data: Any) -> None:
-        blob = pickle.dumps(data, _PICKLE)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO {table} ({key}, data) VALUES (?, ?) "
-                f"ON CONFLICT({key}) DO UPDATE SET data=excluded.data",
-                (ident, blob),
-            )
+        rows = await self._rows(f"SELECT data FROM {table} WHERE id=1")
+        return pickle.loads(rows[0][0]) if rows else None
 
     async def get_user_data(self) -> dict[int, dict]:
         """All stored user_data."""
@@ -58,8 +70,10 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         return await self._load_map("ptb_chat_data", "chat_id")
 
     async def get_bot_data(self) -> dict:
-        """The stored bot_data."""
-        return await self._load_single("ptb_bot_data") or {}
+        """The stored bot_data (remembered, so an unchanged one is never rewritten)."""
+        data = await self._load_single("ptb_bot_data") or {}
+        self._last_bot_data = pickle.dumps(data, _PICKLE)
+        return data
 
     async def get_callback_data(self) -> Any:
         """The stored callback data cache, if any."""
@@ -67,57 +81,43 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one named conversation."""
-        await self.db.open()
-        sql = "SELECT key, state FROM ptb_conversations WHERE name=?"
-        async with self.db.reader.execute(sql, (name,)) as cur:
-            rows = await cur.fetchall()
+        rows = await self._rows("SELECT key, state FROM ptb_conversations WHERE name=?", (name,))
         return {tuple(json.loads(row[0])): pickle.loads(row[1]) for row in rows}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store (or, for None, forget) the state of one conversation."""
-        encoded = json.dumps(list(key))
-        async with self.db.transaction() as conn:
-            if new_state is None:
-                await conn.execute(
-                    "DELETE FROM ptb_conversations WHERE name=? AND key=?", (name, encoded)
-                )
-            else:
-                await conn.execute(
-                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                    "ON CONFLICT(name, key) DO UPDATE SET state=excluded.state",
-                    (name, encoded, pickle.dumps(new_state, _PICKLE)),
-                )
+        """Buffer the state of one conversation (None: the conversation ended)."""
+        ident = (name, json.dumps(list(key)))
+        self._pending[("ptb_conversations", ident)] = (
+            None if new_state is None else (*ident, pickle.dumps(new_state, _PICKLE)))
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
-        """Store one user's user_data."""
-        await self._save("ptb_user_data", "user_id", user_id, data)
+        """Buffer one user's user_data."""
+        self._pending[("ptb_user_data", (user_id,))] = (user_id, pickle.dumps(data, _PICKLE))
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
-        """Store one chat's chat_data."""
-        await self._save("ptb_chat_data", "chat_id", chat_id, data)
+        """Buffer one chat's chat_data."""
+        self._pending[("ptb_chat_data", (chat_id,))] = (chat_id, pickle.dumps(data, _PICKLE))
 
     async def update_bot_data(self, data: dict) -> None:
-        """Store bot_data when it changed since the last write."""
+        """Buffer bot_data when it changed since the last write."""
         blob = pickle.dumps(data, _PICKLE)
         if blob != self._last_bot_data:
-            await self._save("ptb_bot_data", "id", 1, data)
+            self._pending[("ptb_bot_data", (1,))] = (1, blob)
             self._last_bot_data = blob
 
     async def update_callback_data(self, data: Any) -> None:
-        """Store the callback data cache."""
-        await self._save("ptb_callback_data", "id", 1, deepcopy(data))
+        """Buffer the callback data cache."""
+        self._pending[("ptb_callback_data", (1,))] = (1, pickle.dumps(deepcopy(data), _PICKLE))
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget one chat's chat_data."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM ptb_chat_data WHERE chat_id=?", (chat_id,))
+        self._pending[("ptb_chat_data", (chat_id,))] = None
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one user's user_data."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM ptb_user_data WHERE user_id=?", (user_id,))
+        self._pending[("ptb_user_data", (user_id,))] = None
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         """Nothing to refresh: this process is the only writer."""
@@ -128,5 +128,29 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
     async def refresh_bot_data(self, bot_data: dict) -> None:
         """Nothing to refresh: this process is the only writer."""
 
+    async def commit(self) -> None:
+        """Write every buffered change in one transaction (one statement per table)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        upserts: dict[str, list[tuple[Any, ...]]] = {}
+        deletes: dict[str, list[tuple[Any, ...]]] = {}
+        for (table, key), row in pending.items():
+            if row is None:
+                deletes.setdefault(table, []).append(key)
+            else:
+                upserts.setdefault(table, []).append(row)
+        try:
+            async with self.db.transaction() as conn:
+                for table, keys in deletes.items():
+                    await conn.executemany(_DELETE[table], keys)
+                for table, rows in upserts.items():
+                    await conn.executemany(_UPSERT[table], rows)
+        except BaseException:
+            for item, row in pending.items():  # keep what failed for the next commit
+                self._pending.setdefault(item, row)
+            raise
+
     async def flush(self) -> None:
-        """Every write is committed at once; nothing is buffered."""
+        """Write what is still buffered (PTB calls this at shutdown)."""
+        await self.commit()

@@ -20,6 +20,7 @@ import aiosqlite
 from bot import notices
 from bot.fmt import now_utc
 from bot.services.catalog import Process, Service, process
+from bot.store.db import fetchone
 from bot.store.interface import Store
 from bot.store.request_models import Request
 from bot.text import parse_int
@@ -69,8 +70,7 @@ def _clean_note(note: str | None) -> str | None:
 
 
 async def _open_request(conn: aiosqlite.Connection, code: str) -> Request:
-    async with conn.execute("SELECT * FROM requests WHERE code=?", (code,)) as cur:
-        row = await cur.fetchone()
+    row = await fetchone(conn, "SELECT * FROM requests WHERE code=?", (code,))
     if row is None:
         raise WorkflowError("not_found")
     request = Request.from_row(row)

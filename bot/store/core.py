@@ -83,8 +83,7 @@ class CoreQueries:
 
     async def chat(self, chat_id: int) -> Chat | None:
         """A chat by id."""
-        async with self.db.reader.execute("SELECT * FROM chats WHERE chat_id=?", (chat_id,)) as c:
-            row = await c.fetchone()
+        row = await self.db.fetchone("SELECT * FROM chats WHERE chat_id=?", (chat_id,))
         return Chat.from_row(row) if row else None
 
     async def set_verified_phone(self, chat_id: int, phone: str) -> None:
@@ -118,8 +117,7 @@ class CoreQueries:
 
     async def _one_subscriber(self, column: str, value: Any) -> Subscriber | None:
         sql = f"SELECT * FROM subscribers WHERE {column}=?"
-        async with self.db.reader.execute(sql, (value,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(sql, (value,))
         return Subscriber.from_row(row) if row else None
 
     async def add_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -135,15 +133,13 @@ class CoreQueries:
 
     async def subscribers_count(self) -> int:
         """How many subscribers are on file."""
-        async with self.db.reader.execute("SELECT COUNT(*) FROM subscribers") as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT COUNT(*) FROM subscribers")
         return int(row[0])
 
     async def sample_subscribers(self, limit: int = 5) -> list[Subscriber]:
         """A few subscribers (lowest ids), for the demo's hints."""
         sql = "SELECT * FROM subscribers ORDER BY id LIMIT ?"
-        async with self.db.reader.execute(sql, (limit,)) as cur:
-            return [Subscriber.from_row(r) for r in await cur.fetchall()]
+        return [Subscriber.from_row(r) for r in await self.db.fetchall(sql, (limit,))]
 
     # bills -------------------------------------------------------------------
     async def add_bills(self, bills: Iterable[Mapping[str, Any]]) -> list[int]:
@@ -160,13 +156,11 @@ class CoreQueries:
         """Bills of a subscriber, newest first."""
         sql = ("SELECT * FROM bills WHERE subscriber_id=? ORDER BY year DESC, period DESC "
                "LIMIT ? OFFSET ?")
-        async with self.db.reader.execute(sql, (subscriber_id, limit, offset)) as cur:
-            return [Bill.from_row(r) for r in await cur.fetchall()]
+        return [Bill.from_row(r) for r in await self.db.fetchall(sql, (subscriber_id, limit, offset))]
 
     async def bill(self, bill_row_id: int) -> Bill | None:
         """One bill by its row id."""
-        async with self.db.reader.execute("SELECT * FROM bills WHERE id=?", (bill_row_id,)) as c:
-            row = await c.fetchone()
+        row = await self.db.fetchone("SELECT * FROM bills WHERE id=?", (bill_row_id,))
         return Bill.from_row(row) if row else None
 
     # readings ----------------------------------------------------------------
@@ -198,8 +192,7 @@ class CoreQueries:
     async def last_reading(self, subscriber_id: int) -> Reading | None:
         """The latest reading of any source."""
         sql = "SELECT * FROM readings WHERE subscriber_id=? ORDER BY read_on DESC, id DESC LIMIT 1"
-        async with self.db.reader.execute(sql, (subscriber_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(sql, (subscriber_id,))
         return Reading.from_row(row) if row else None
 
     # links -------------------------------------------------------------------
@@ -232,8 +225,7 @@ class CoreQueries:
         """The subscriptions linked to a chat, in the order they were added."""
         sql = ("SELECT s.*, l.nickname, l.verified_at FROM links l JOIN subscribers s"
                " ON s.id = l.subscriber_id WHERE l.chat_id=? ORDER BY l.created_at, s.id")
-        async with self.db.reader.execute(sql, (chat_id,)) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall(sql, (chat_id,))
         return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]))
                 for r in rows]
 
@@ -248,5 +240,4 @@ class CoreQueries:
         """Chats that proved ownership of a subscription (they get its notifications)."""
         sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
                " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
-        async with self.db.reader.execute(sql, (subscriber_id,)) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [int(r[0]) for r in await self.db.fetchall(sql, (subscriber_id,))]

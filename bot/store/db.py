@@ -5,13 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+async def fetchall(conn: aiosqlite.Connection, sql: str,
+                   params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    """All rows of a query in one round trip to the connection's thread."""
+    return list(await conn.execute_fetchall(sql, tuple(params)))
+
+
+async def fetchone(conn: aiosqlite.Connection, sql: str,
+                   params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    """The first row of a query (or None) in one round trip."""
+    rows = await fetchall(conn, sql, params)
+    return rows[0] if rows else None
 
 
 class Database:
@@ -54,6 +68,14 @@ class Database:
         if self._reader is None:
             raise RuntimeError("database is not open")
         return self._reader
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """All rows of a read outside a transaction (the reader connection)."""
+        return await fetchall(self.reader, sql, params)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of a read outside a transaction, or None."""
+        return await fetchone(self.reader, sql, params)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

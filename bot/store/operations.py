@@ -35,17 +35,15 @@ class OperationsQueries:
             clauses.append("created_at<=?")
             params.append((now_utc() - dt.timedelta(days=min_age_days)).isoformat())
         where = " AND ".join(clauses)
-        async with self.db.reader.execute(f"SELECT COUNT(*) FROM requests WHERE {where}",
-                                          params) as cur:
-            total = int((await cur.fetchone())[0])
+        count = await self.db.fetchone(f"SELECT COUNT(*) FROM requests WHERE {where}", params)
+        total = int(count[0]) if count else 0
         sql = f"SELECT * FROM requests WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?"
-        async with self.db.reader.execute(sql, (*params, limit, offset)) as cur:
-            return [Request.from_row(r) for r in await cur.fetchall()], total
+        rows = await self.db.fetchall(sql, (*params, limit, offset))
+        return [Request.from_row(r) for r in rows], total
 
     async def request_row(self, code: str) -> Request | None:
         """A request by tracking code."""
-        async with self.db.reader.execute("SELECT * FROM requests WHERE code=?", (code,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM requests WHERE code=?", (code,))
         return Request.from_row(row) if row else None
 
     async def request_rows(self, request_id: int, table: str) -> list[dict[str, Any]]:
@@ -53,12 +51,10 @@ class OperationsQueries:
         if table not in {"request_stages", "documents", "audit"}:
             raise ValueError(table)
         sql = f"SELECT * FROM {table} WHERE request_id=? ORDER BY id"
-        async with self.db.reader.execute(sql, (request_id,)) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+        return [dict(r) for r in await self.db.fetchall(sql, (request_id,))]
 
     async def unalerted_requests(self, limit: int = 100) -> list[Request]:
         """Open requests the operators' group was not told about yet."""
         sql = ("SELECT * FROM requests r WHERE status='open' AND NOT EXISTS (SELECT 1 FROM"
                " outbox o WHERE o.dedupe_key = 'alert:' || r.id) ORDER BY id LIMIT ?")
-        async with self.db.reader.execute(sql, (limit,)) as cur:
-            return [Request.from_row(r) for r in await cur.fetchall()]
+        return [Request.from_row(r) for r in await self.db.fetchall(sql, (limit,))]

@@ -109,14 +109,12 @@ class OutboxQueries:
         sql = ("SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
                f" WHERE status='pending'{not_in} GROUP BY chat_id) AS first ON first.id = o.id"
                " WHERE o.not_before<=? ORDER BY o.not_before, o.id LIMIT ?")
-        async with self.db.reader.execute(sql, (*skip, moment, limit)) as cur:
-            return [OutboxMessage.from_row(r) for r in await cur.fetchall()]
+        return [OutboxMessage.from_row(r) for r in await self.db.fetchall(sql, (*skip, moment, limit))]
 
     async def next_outbox_due(self) -> dt.datetime | None:
         """When the earliest pending message may be tried (None when nothing is pending)."""
         sql = "SELECT MIN(not_before) FROM outbox WHERE status='pending'"
-        async with self.db.reader.execute(sql) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(sql)
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def mark_outbox_sent(self, outbox_id: int, message_id: int | None) -> None:
@@ -163,8 +161,7 @@ class OutboxQueries:
     async def outbox_counts(self) -> OutboxCounts:
         """Messages pending, sent and failed."""
         sql = "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-        async with self.db.reader.execute(sql) as cur:
-            counts = {row[0]: int(row[1]) for row in await cur.fetchall()}
+        counts = {row[0]: int(row[1]) for row in await self.db.fetchall(sql)}
         return OutboxCounts(**counts)
 
     async def outbox_messages(
@@ -178,5 +175,4 @@ class OutboxQueries:
                 clauses.append(f"{column}=?")
                 params.append(value)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        async with self.db.reader.execute(f"SELECT * FROM outbox{where} ORDER BY id", params) as c:
-            return [dict(row) for row in await c.fetchall()]
+        return [dict(row) for row in await self.db.fetchall(f"SELECT * FROM outbox{where} ORDER BY id", params)]

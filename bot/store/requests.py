@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.fmt import now_utc
 from bot.services.tracking import new_code
-from bot.store.db import Database
+from bot.store.db import Database, fetchone
 from bot.store.outbox import enqueue
 from bot.store.request_models import NewDocument, NewRequest, Request, RequestDocument, StageEntry
 
@@ -66,9 +66,8 @@ class RequestQueries:
         actor = f"user:{new.user_id}" if new.user_id is not None else f"chat:{new.chat_id}"
         async with self.db.transaction() as conn:
             if new.draft_id is not None:
-                async with conn.execute("SELECT id FROM requests WHERE draft_id=?",
-                                        (new.draft_id,)) as cur:
-                    stored = await cur.fetchone()
+                stored = await fetchone(conn, "SELECT id FROM requests WHERE draft_id=?",
+                                        (new.draft_id,))
                 if stored is not None:
                     return await self._committed(int(stored[0]))
             request_id, code = await self._insert_request(conn, new, now)
@@ -109,33 +108,28 @@ class RequestQueries:
 
     async def request(self, request_id: int) -> Request | None:
         """A request by id."""
-        async with self.db.reader.execute("SELECT * FROM requests WHERE id=?", (request_id,)) as c:
-            row = await c.fetchone()
+        row = await self.db.fetchone("SELECT * FROM requests WHERE id=?", (request_id,))
         return Request.from_row(row) if row else None
 
     async def request_by_code(self, code: str) -> Request | None:
         """A request by its tracking code (11 ASCII digits)."""
-        async with self.db.reader.execute("SELECT * FROM requests WHERE code=?", (code,)) as c:
-            row = await c.fetchone()
+        row = await self.db.fetchone("SELECT * FROM requests WHERE code=?", (code,))
         return Request.from_row(row) if row else None
 
     async def requests_for_chat(self, chat_id: int, limit: int = 20) -> list[Request]:
         """The chat's requests and incident reports, newest first."""
         sql = "SELECT * FROM requests WHERE chat_id=? ORDER BY created_at DESC, id DESC LIMIT ?"
-        async with self.db.reader.execute(sql, (chat_id, limit)) as cur:
-            return [Request.from_row(r) for r in await cur.fetchall()]
+        return [Request.from_row(r) for r in await self.db.fetchall(sql, (chat_id, limit))]
 
     async def request_stages(self, request_id: int) -> list[StageEntry]:
         """The stage history of a request, oldest first."""
         sql = "SELECT * FROM request_stages WHERE request_id=? ORDER BY id"
-        async with self.db.reader.execute(sql, (request_id,)) as cur:
-            return [StageEntry.from_row(r) for r in await cur.fetchall()]
+        return [StageEntry.from_row(r) for r in await self.db.fetchall(sql, (request_id,))]
 
     async def request_documents(self, request_id: int) -> list[RequestDocument]:
         """The documents of a request, in upload order."""
         sql = "SELECT * FROM documents WHERE request_id=? ORDER BY id"
-        async with self.db.reader.execute(sql, (request_id,)) as cur:
-            return [RequestDocument.from_row(r) for r in await cur.fetchall()]
+        return [RequestDocument.from_row(r) for r in await self.db.fetchall(sql, (request_id,))]
 
     async def add_document(
         self, request_id: int, chat_id: int, doc: NewDocument, actor: str, *,
@@ -148,11 +142,9 @@ class RequestQueries:
         """
         now = now_utc().isoformat()
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT stage FROM requests WHERE id=? AND chat_id=? AND status='open'",
-                (request_id, chat_id),
-            ) as cur:
-                row = await cur.fetchone()
+            row = await fetchone(
+                conn, "SELECT stage FROM requests WHERE id=? AND chat_id=? AND status='open'",
+                (request_id, chat_id))
             if row is None:
                 return False
             await _insert_document(conn, request_id, doc, now)
