@@ -8,10 +8,13 @@ conversation up to its tracking code (a session whose last answer is an error, "
 understood" or nothing is counted as failed_<kind>). They run against the store built by bench/data.py
 (1,000,000 subscribers; the looked-up ones have two years of bills). Every update fed to
 the real bot is recorded and the same updates are then fed to an echo Application (a
-MessageHandler that echoes, a CallbackQueryHandler that answers). Latency is the time of
-`Application.process_update` (the real bot's includes writing its persistence).
+MessageHandler that echoes, a CallbackQueryHandler that answers). Updates go through
+each application's update processor, as the running bot's do; `--concurrency N` runs N
+users' sessions at once (each user's updates one after another), and the echo bot gets
+the same updates with the same concurrency. Latency is the time from handing an update
+to the processor until it is handled (the real bot's includes writing its persistence).
 
-    .venv/bin/python -m bench.inbound --updates 20000
+    .venv/bin/python -m bench.inbound --updates 20000 [--concurrency 32]
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from bot.settings import load_settings
 from bot.simulator import ApiCall, FakeBotAPI, SimUser
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
+from bot.updates import PerChatUpdateProcessor
 
 SERVICE = "extra_siphon"
 MIX = (("start", 15), ("bill", 35), ("track", 20), ("calc", 20), ("request", 10))
@@ -44,22 +48,42 @@ CALC_STEPS = (("tap", "calc:s:"), ("tap", "calc:u:"), ("tap", "calc:c:"), ("tap"
               ("tap", "calc:skip"), ("tap", "calc:d:"), ("send", "25"), ("tap", "calc:w:y"))
 
 
+class ChatAPI(FakeBotAPI):
+    """A FakeBotAPI that keeps each chat's calls apart (sessions run concurrently)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record = False
+        self.by_chat: dict[int, list[ApiCall]] = {}
+
+    def _result(self, call: ApiCall) -> Any:
+        if call.chat_id is not None:
+            self.by_chat.setdefault(call.chat_id, []).append(call)
+        return super()._result(call)
+
+
+async def handle(app: Application, update: Update) -> None:
+    """Hand an update to the application's update processor, as PTB's fetcher does."""
+    await app.update_processor.process_update(update, app.process_update(update))
+
+
 class TimedUser(SimUser):
     """A SimUser that times each update and records its payload for the echo run."""
 
-    def __init__(self, app: Application, api: FakeBotAPI, user_id: int,
+    def __init__(self, app: Application, api: ChatAPI, user_id: int,
                  log: list[tuple[dict[str, Any], float]]) -> None:
         super().__init__(app, api, user_id)
         self.log = log
 
     async def _feed(self, payload: dict[str, Any]) -> list[ApiCall]:
-        before = len(self.api.calls)
+        calls = self.api.by_chat.setdefault(self.id, [])  # type: ignore[attr-defined]
+        before = len(calls)
         data = {"update_id": len(self.log) + 1, **payload}
         update = Update.de_json(data, self.app.bot)
         started = time.perf_counter()
-        await self.app.process_update(update)
+        await handle(self.app, update)
         self.log.append((data, time.perf_counter() - started))
-        self.replies = [c for c in self.api.sent(before) if c.chat_id == self.id]
+        self.replies = calls[before:]
         return self.replies
 
 
@@ -105,13 +129,13 @@ async def session(kind: str, user: TimedUser, rng: random.Random, subs: list[tup
         await user.press("svc:confirm")
 
 
-async def real_run(database: Path, updates: int, seed: int
+async def real_run(database: Path, updates: int, seed: int, concurrency: int = 1
                    ) -> tuple[list[tuple[dict[str, Any], float]], float, dict[str, int]]:
     """Feed the mix to the real bot; return the timed payloads, the wall time and counts."""
     rng = random.Random(seed)
     store = await SqliteStore(database).open()
     settings = load_settings(database=database, operators=frozenset({900001}))
-    api = FakeBotAPI()
+    api = ChatAPI()
     app = build_application(settings, store, request=api)
     await app.initialize()
     async with store.db.reader.execute(
@@ -126,27 +150,32 @@ async def real_run(database: Path, updates: int, seed: int
     failures = {t("errors.internal"), t("common.unknown_input"), t("common.expired_button")}
     kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
     next_user = 3_000_000_000 + int(time.time()) % 10**6 * 10_000  # new users every run
+    users = iter(range(next_user, next_user + 10**7))
+
+    async def visitor() -> None:
+        while len(log) < updates:
+            kind = rng.choices(kinds, weights)[0]
+            counts[kind] = counts.get(kind, 0) + 1
+            user = TimedUser(app, api, next(users), log)
+            await session(kind, user, rng, subs, codes)
+            last = user.replies[-1].text if user.replies else ""
+            if last in failures or not last:
+                counts["failed_" + kind] = counts.get("failed_" + kind, 0) + 1
+            api.by_chat.pop(user.id, None)
+
     started = time.perf_counter()
-    while len(log) < updates:
-        kind = rng.choices(kinds, weights)[0]
-        counts[kind] = counts.get(kind, 0) + 1
-        next_user += 1
-        user = TimedUser(app, api, next_user, log)
-        await session(kind, user, rng, subs, codes)
-        last = user.replies[-1].text if user.replies else ""
-        if last in failures or not last:
-            counts["failed_" + kind] = counts.get("failed_" + kind, 0) + 1
-        if len(api.calls) > 50_000:
-            api.calls.clear()
+    await asyncio.gather(*(visitor() for _ in range(concurrency)))
     wall = time.perf_counter() - started
     await app.shutdown()
     await store.close()
     return log, wall, counts
 
 
-async def echo_run(payloads: list[dict[str, Any]]) -> tuple[list[float], float]:
-    """Feed the same updates to a bare PTB echo application over the same fake layer."""
-    api = FakeBotAPI()
+async def echo_run(payloads: list[dict[str, Any]], concurrency: int = 1
+                   ) -> tuple[list[float], float]:
+    """Feed the same updates, with the same concurrency, to a bare PTB echo application
+    over the same fake layer."""
+    api = ChatAPI()
 
     async def echo(update: Update, _: Any) -> None:
         if update.effective_message is not None:
@@ -156,19 +185,28 @@ async def echo_run(payloads: list[dict[str, Any]]) -> tuple[list[float], float]:
         await update.callback_query.answer()  # type: ignore[union-attr]
 
     app = (ApplicationBuilder().token("7000000001:ECHO-no-network").request(api)
-           .get_updates_request(api).build())
+           .get_updates_request(api).concurrent_updates(PerChatUpdateProcessor()).build())
     app.add_handler(MessageHandler(tg_filters.ALL, echo))
     app.add_handler(CallbackQueryHandler(answer))
     await app.initialize()
-    latencies = []
+    by_chat: dict[int, list[dict[str, Any]]] = {}
+    for payload in payloads:  # each user's updates in order, users concurrently
+        message = payload.get("message") or payload.get("callback_query") or {}
+        by_chat.setdefault(message.get("from", {}).get("id", 0), []).append(payload)
+    queue = list(by_chat.values())
+    latencies: list[float] = []
+
+    async def visitor() -> None:
+        while queue:
+            for payload in queue.pop():
+                update = Update.de_json(payload, app.bot)
+                begun = time.perf_counter()
+                await handle(app, update)
+                latencies.append(time.perf_counter() - begun)
+            api.by_chat.clear()
+
     started = time.perf_counter()
-    for payload in payloads:
-        update = Update.de_json(payload, app.bot)
-        begun = time.perf_counter()
-        await app.process_update(update)
-        latencies.append(time.perf_counter() - begun)
-        if len(api.calls) > 50_000:
-            api.calls.clear()
+    await asyncio.gather(*(visitor() for _ in range(concurrency)))
     wall = time.perf_counter() - started
     await app.shutdown()
     return latencies, wall
@@ -182,13 +220,15 @@ def summary(latencies: list[float], wall: float) -> dict[str, float]:
             "max_ms": round(max(latencies) * 1000, 1)}
 
 
-async def main_async(database: Path, updates: int, seed: int) -> dict[str, Any]:
+async def main_async(database: Path, updates: int, seed: int, concurrency: int
+                     ) -> dict[str, Any]:
     """Both runs and the ratio."""
-    log, wall, counts = await real_run(database, updates, seed)
+    log, wall, counts = await real_run(database, updates, seed, concurrency)
     real = summary([s for _, s in log], wall)
-    echo_latencies, echo_wall = await echo_run([p for p, _ in log])
+    echo_latencies, echo_wall = await echo_run([p for p, _ in log], concurrency)
     echo = summary(echo_latencies, echo_wall)
-    return {"database": str(database), "sessions": counts, "abfa": real, "echo": echo,
+    return {"database": str(database), "concurrency": concurrency, "sessions": counts,
+            "abfa": real, "echo": echo,
             "throughput_ratio": round(real["updates_per_second"] / echo["updates_per_second"], 3),
             "goal_half_of_echo": real["updates_per_second"] >= echo["updates_per_second"] / 2,
             "goal_p99_under_50ms": real["p99_ms"] < 50}
@@ -200,9 +240,11 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=20000)
     parser.add_argument("--database", type=Path, default=DATABASE)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="users whose sessions run at the same time (1: one by one)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    figures = asyncio.run(main_async(args.database, args.updates, args.seed))
+    figures = asyncio.run(main_async(args.database, args.updates, args.seed, args.concurrency))
     print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 

@@ -21,6 +21,7 @@ from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
+from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 DEMO_TOKEN = "7000000001:DEMO-no-network"
@@ -97,6 +98,7 @@ def build_application(
         .persistence(SqlitePersistence(store.db))
         .context_types(ContextTypes(context=Ctx))
         .arbitrary_callback_data(False)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
