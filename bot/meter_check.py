@@ -16,9 +16,9 @@ from enum import StrEnum
 
 from bot import notices
 from bot.billing import bill_input
+from bot.store.core import insert_reading
 from bot.store.interface import Store
 from bot.store.models import Bill, Reading, Subscriber
-from bot.store.reading_queries import insert_reading
 from tariffs import BillResult, TariffError, compute_bill
 
 MAX_READING = 9_999_999  # seven black digits; more means the red ones were typed too

@@ -2,7 +2,9 @@
 
 Group -1: commands and menu buttons that work at every step (handlers/navigation.py).
 Group 0: the features, each a module whose `build()` returns its handlers, in the order
-below, then the fallback that answers anything else.
+below, then the fallback that answers anything else. Handlers are built anew for each
+application: a ConversationHandler keeps its conversations in memory, so sharing one
+object between two applications in a process (tests, benchmarks) would share state.
 """
 
 from __future__ import annotations

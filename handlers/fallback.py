@@ -23,8 +23,7 @@ async def unknown_button(update: Update, ctx: Ctx) -> None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unknown_message),
         CallbackQueryHandler(unknown_button),

@@ -188,9 +188,9 @@ async def _answer(update: Update, ctx: Ctx, schedule_id: str, city: str) -> int:
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
+
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ConversationHandler(
             name=NAME,

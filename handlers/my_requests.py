@@ -172,8 +172,7 @@ async def _own_request(update: Update, ctx: Ctx) -> Request | None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         CommandHandler("requests", list_requests),
         CallbackQueryHandler(list_requests, pattern=r"^req:list$"),

@@ -78,8 +78,7 @@ async def switch_flow(update: Update, ctx: Ctx) -> None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
         CommandHandler("start", start),

@@ -327,8 +327,7 @@ async def stale(update: Update, ctx: Ctx) -> None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         CommandHandler("ops", ops_command),
         CommandHandler("outage", outage_command),

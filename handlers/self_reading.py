@@ -238,9 +238,9 @@ async def _save(update: Update, ctx: Ctx) -> int:
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
+
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ConversationHandler(
             name=NAME,

@@ -366,9 +366,9 @@ _ENTRY = [
     CallbackQueryHandler(start_fresh, pattern=r"^svc:fresh$"),
 ]
 
+
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ConversationHandler(
             name=NAME, persistent=True, allow_reentry=True,

@@ -196,8 +196,7 @@ async def keep(update: Update, ctx: Ctx) -> None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ConversationHandler(
             name=NAME,

@@ -49,8 +49,7 @@ async def show_menu(update: Update, ctx: Ctx) -> None:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         MessageHandler(button_filter("menu.tariffs"), show_menu),
         CommandHandler("tariffs", show_menu),

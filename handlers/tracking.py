@@ -77,8 +77,7 @@ def _code_error(err: TrackingCodeError) -> str:
 
 
 def build() -> list:
-    """This module's handlers: new objects for each application, so no state is
-    shared between two applications in one process."""
+    """This module's handlers, built anew for each application."""
     return [
         ConversationHandler(
             name=NAME, persistent=True, allow_reentry=True,

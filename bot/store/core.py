@@ -61,6 +61,21 @@ async def insert_bills(conn: aiosqlite.Connection, bills: Iterable[Mapping[str, 
     return ids
 
 
+async def insert_reading(
+    conn: aiosqlite.Connection, subscriber_id: int, read_on: dt.date, reading: int, source: str,
+    *, chat_id: int | None = None, photo_file_id: str | None = None,
+) -> int:
+    """Add a meter reading inside the caller's transaction (so a notice can commit with
+    it); return its id."""
+    cur = await conn.execute(
+        "INSERT INTO readings (subscriber_id, read_on, reading, source, chat_id, photo_file_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (subscriber_id, read_on.isoformat(), reading, source, chat_id, photo_file_id,
+         now_utc().isoformat()),
+    )
+    return int(cur.lastrowid or 0)
+
+
 class CoreQueries:
     """SQLite implementation of the core store interface."""
 
@@ -170,13 +185,8 @@ class CoreQueries:
     ) -> int:
         """Store a meter reading."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO readings (subscriber_id, read_on, reading, source, chat_id,"
-                " photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (subscriber_id, read_on.isoformat(), reading, source, chat_id, photo_file_id,
-                 now_utc().isoformat()),
-            )
-        return int(cur.lastrowid or 0)
+            return await insert_reading(conn, subscriber_id, read_on, reading, source,
+                                        chat_id=chat_id, photo_file_id=photo_file_id)
 
     async def add_readings(self, rows: Iterable[tuple[int, dt.date, int]], source: str) -> int:
         """Store many readings (subscriber id, day, reading) in one transaction."""
