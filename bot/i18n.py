@@ -56,7 +56,8 @@ class Locale:
         return key in self.strings
 
     def t(self, key: str, /, **params: Any) -> str:
-        """Render a string; numbers in params get Persian digits."""
+        """Render a string; every digit in the params is shown in Persian (numbers, codes,
+        and the user's own input echoed back)."""
         try:
             template = self.strings[key]
         except KeyError:
@@ -173,4 +174,4 @@ def _placeholders(key: str, text: str, path: Path) -> frozenset[str]:
 
 
 def _show(value: Any) -> str:
-    return to_persian_digits(str(value)) if isinstance(value, int) else str(value)
+    return to_persian_digits(str(value))

@@ -106,9 +106,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
     if command == "list":
         rows, _ = await store.request_queue(service=args.service, stage=args.stage,
                                             min_age_days=args.age, limit=args.limit)
-        for row in rows:
-            print(t("ops.cli_request", code=row.code, kind=row.kind, service=row.service,
-                    stage=row.stage, status=row.status, created=jalali_datetime(row.created_at)))
+        for row in rows:  # tab-separated for scripts: codes keep ASCII digits
+            print(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
+                  f"{jalali_datetime(row.created_at)}")
         return 0
     if command == "show":
         return await _show(store, _code(args.code))

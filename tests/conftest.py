@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,20 @@ async def store(settings: Settings) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
+ASCII_DIGIT = re.compile(r"[0-9]")
+
+
 @pytest.fixture
-def api() -> FakeBotAPI:
-    """The fake Bot API layer (records every call)."""
-    return FakeBotAPI()
+def api() -> Iterator[FakeBotAPI]:
+    """The fake Bot API layer (records every call). After the test, every text the bot
+    sent is checked: Persian digits only, in messages, captions and button labels."""
+    fake = FakeBotAPI()
+    yield fake
+    shown = [c.text for c in fake.sent()]
+    shown += [label for c in fake.sent() for row in c.inline for label, _ in row]
+    shown += [label for c in fake.sent() for row in c.keyboard for label in row]
+    ascii_digits = [text for text in shown if ASCII_DIGIT.search(text)]
+    assert ascii_digits == [], f"ASCII digits sent to users: {ascii_digits[:3]}"
 
 
 class Running:

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from bot.fmt import now_utc
+from bot.fmt import digits, now_utc
 from bot.notifier import Notifier
 from bot.store import SqliteStore
 from bot.store.outbox import enqueue
@@ -47,7 +47,7 @@ async def fill_outbox(store: SqliteStore, chats: list[int], text: str = "پیا�
     ids = []
     async with store.transaction() as conn:
         for n, chat_id in enumerate(chats):
-            row = await enqueue(conn, chat_id=chat_id, kind="test", text=text.format(n=n),
+            row = await enqueue(conn, chat_id=chat_id, kind="test", text=text.format(n=digits(n)),
                                 reply_markup=markup)
             assert row is not None
             ids.append(row)

@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from bot.conversations import conversation_handlers
 from bot.i18n import default_locale
+from bot.text import to_persian_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_FILES = (*sorted((ROOT / "bot" / "data").glob("*.yaml")),
@@ -73,7 +74,8 @@ class LocaleMatcher:
                     self.literals.add(line.strip())
         for values in locale.lists.values():
             self.literals.update(v.strip() for item in values for v in item.splitlines())
-        self.data = {line.strip() for text in [*data_strings(), *extra]
+        # data and echoed input reach the user through t(), which shows Persian digits
+        self.data = {to_persian_digits(line.strip()) for text in [*data_strings(), *extra]
                      for line in text.splitlines() if line.strip()}
         pieces = {piece.strip() for template in locale.strings.values()
                   for line in template.splitlines() for piece in PLACEHOLDER.split(line)}
@@ -105,7 +107,8 @@ class LocaleMatcher:
         """The lines of a reply that are neither locale text, data, nor `echoed`."""
         if any(p is not None and p.match(text) for p in self.whole):
             return []
-        typed = [part for item in echoed for part in item.splitlines() if part.strip()]
+        typed = [to_persian_digits(part) for item in echoed for part in item.splitlines()
+                 if part.strip()]
         return [line for line in text.splitlines() if not self.known(line, typed)]
 
 

@@ -65,7 +65,7 @@ async def test_paces_overall_and_per_chat(running: Running) -> None:
     own = [s for chat, s in stamps if chat == 7]
     assert [b - a >= 1 for a, b in itertools.pairwise(own)] == [True, True]
     texts = [c.text for c in sends(running) if c.chat_id == 7]
-    assert texts == ["پیام 60", "پیام 61", "پیام 62"]
+    assert texts == ["پیام ۶۰", "پیام ۶۱", "پیام ۶۲"]
 
 
 async def test_flood_error_waits_as_told_and_retries(running: Running) -> None:
