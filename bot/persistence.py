@@ -9,6 +9,7 @@ a kill -9 loses at most the update being handled.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pickle
 from copy import deepcopy
@@ -48,6 +49,8 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         self._last_bot_data: bytes | None = None
         # (table, key) -> the row to write, or None to delete it; the last change wins
         self._pending: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...] | None] = {}
+        # one commit at a time, so a failed one can be re-queued without overtaking a newer
+        self._commit_lock = asyncio.Lock()
 
     async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         await self.db.open()
@@ -130,6 +133,10 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def commit(self) -> None:
         """Write every buffered change in one transaction (one statement per table)."""
+        async with self._commit_lock:
+            await self._commit()
+
+    async def _commit(self) -> None:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}

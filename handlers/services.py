@@ -12,6 +12,7 @@ The request and its documents are stored in one transaction before the code is s
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from typing import Any
 
@@ -130,7 +131,7 @@ async def resume(update: Update, ctx: Ctx) -> int:
     draft = parked(ctx.user_data)
     if draft is None:
         return await list_services(update, ctx)
-    ctx.user_data[NAME] = draft
+    ctx.user_data[NAME] = copy.deepcopy(draft)
     return await _ask(update, ctx)
 
 
@@ -145,6 +146,8 @@ async def start_fresh(update: Update, ctx: Ctx) -> int:
 
 async def got_subscription(update: Update, ctx: Ctx) -> int:
     """Check the subscription number (check digit, on file); keep it, no personal data shown."""
+    if _out_of_step(ctx, "subscription"):
+        return await _ask(update, ctx)
     draft = ctx.user_data[NAME]
     text = message_text(update)
     try:
@@ -162,6 +165,8 @@ async def got_subscription(update: Update, ctx: Ctx) -> int:
 
 async def got_answer(update: Update, ctx: Ctx) -> int:
     """Validate an answer to a field; on error say why and ask the same field again."""
+    if _out_of_step(ctx, "applicant", "field"):
+        return await _ask(update, ctx)
     draft = ctx.user_data[NAME]
     step, spec = _current_field(draft)
     text = message_text(update)
@@ -178,6 +183,8 @@ async def got_answer(update: Update, ctx: Ctx) -> int:
 
 async def got_location(update: Update, ctx: Ctx) -> int:
     """Keep the shared map location."""
+    if _out_of_step(ctx, "location"):
+        return await _ask(update, ctx)
     location = update.effective_message.location if update.effective_message else None
     if location is None:
         await reply(update, t("requests.location_expected", button=t("requests.button_location")),
@@ -189,6 +196,8 @@ async def got_location(update: Update, ctx: Ctx) -> int:
 
 async def got_document(update: Update, ctx: Ctx) -> int:
     """Accept a photo or file for the current document; refuse wrong types or sizes."""
+    if _out_of_step(ctx, "document"):
+        return await _ask(update, ctx)
     draft = ctx.user_data[NAME]
     svc = catalog.service(draft["service"])
     spec = svc.document(_step(draft).item or "")
@@ -217,10 +226,15 @@ async def confirm_expected(update: Update, ctx: Ctx) -> int:
 
 
 async def submit(update: Update, ctx: Ctx) -> int:
-    """Store the request with its documents, then show the tracking code."""
+    """Store the request with its documents, then show the tracking code; a draft that
+    lacks a required answer or document goes back to that step instead."""
     await answer_query(update)
     draft = ctx.user_data[NAME]
     svc = catalog.service(draft["service"])
+    missing = first_missing(svc, draft)
+    if missing is not None:
+        draft["pos"] = missing
+        return await _ask(update, ctx)
     chat_id, user_id = chat_and_user(update)
     subscriber = await ctx.store.subscriber(draft["subscriber_id"]) if draft["subscriber_id"] else None
     location = draft["location"] or [None, None]
@@ -280,6 +294,40 @@ def _current_field(draft: dict[str, Any]) -> tuple[Step, Any]:
     else:
         spec = catalog.service(draft["service"]).field(step.item or "")
     return step, spec
+
+
+def _out_of_step(ctx: Ctx, *kinds: str) -> bool:
+    """Whether the draft is at another step than the one this handler answers.
+
+    The conversation's state and the draft's step are saved together, but a crash at the
+    wrong moment, or a resumed draft, must never let an answer skip a step (a required
+    document above all): the caller then asks the draft's own step again.
+    """
+    return _step(ctx.user_data[NAME]).kind not in kinds
+
+
+def first_missing(svc: Service, draft: dict[str, Any]) -> int | None:
+    """The index of the first step whose required answer or document the draft lacks."""
+    documents = {d["doc_type"] for d in draft["documents"]}
+    for index, step in enumerate(plan(svc)):
+        missing = (
+            (step.kind == "subscription" and not draft["subscription"])
+            or (step.kind == "location" and not draft["location"])
+            or (step.kind in {"applicant", "field"} and _required(svc, step)
+                and step.item not in draft["applicant" if step.kind == "applicant"
+                                           else "answers"])
+            or (step.kind == "document" and svc.document(step.item or "").required
+                and step.item not in documents)
+        )
+        if missing:
+            return index
+    return None
+
+
+def _required(svc: Service, step: Step) -> bool:
+    if step.kind == "applicant":
+        return next(f for f in catalog.applicant_fields() if f.id == step.item).required
+    return svc.field(step.item or "").required
 
 
 async def _advance(update: Update, ctx: Ctx) -> int:

@@ -4,6 +4,7 @@ restarts, tracking codes seen by their owner and by a stranger, throttled lookup
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.services.tracking import format_code, is_valid
 from bot.settings import Settings, load_settings
 from bot.simulator import text_of
 from bot.store.request_models import NewRequest
+from handlers import services as services_handlers
 from tests.conftest import OPERATOR_ID
 from tests.requests_fixtures import (
     MOBILE,
@@ -452,3 +454,45 @@ async def test_two_different_drafts_are_two_requests(store):
     other = await store.create_request(dataclasses.replace(base, draft_id="b2"))
     assert one.code == same.code != other.code
     assert len(await store.requests_for_chat(1)) == 2
+
+
+async def _persisted_user_data(running, user_id: int) -> dict:
+    row = await running.store.db.fetchone("SELECT data FROM ptb_user_data WHERE user_id=?",
+                                          (user_id,))
+    return pickle.loads(row[0])
+
+
+async def test_a_state_out_of_step_with_the_draft_never_skips_a_required_document(running):
+    """Whatever left the saved conversation state behind the draft (a crash at the wrong
+    moment, a resumed draft), an answer for an earlier step re-asks the draft's own step:
+    a required document is never skipped."""
+    sub = await seed_subscriber(running.store)
+    svc = catalog.service("extra_siphon")
+    user = running.user(5030)
+    await _advance_to(user, svc, "document", sub.subscription_number)  # draft at the deed
+    async with running.store.db.transaction() as conn:
+        await conn.execute("UPDATE ptb_conversations SET state=? WHERE name=?",
+                           (pickle.dumps(services_handlers.LOCATION), services_handlers.NAME))
+    await running.restart()
+    replies = await user.share_location(38.07, 46.29)  # answers the (stale) location step
+    assert svc.documents[0].title in replies[-1].text
+    assert "svc:confirm" not in str([c.inline for c in replies])
+    assert await running.store.requests_for_chat(user.id) == []
+
+
+async def test_confirm_with_a_required_document_missing_goes_back_to_it(running):
+    sub = await seed_subscriber(running.store)
+    svc = catalog.service("extra_siphon")
+    user = running.user(5031)
+    await _advance_to(user, svc, "confirm", sub.subscription_number)
+    data = await _persisted_user_data(running, user.id)
+    data[services_handlers.NAME]["documents"] = []  # the saved draft lost its document
+    async with running.store.db.transaction() as conn:
+        await conn.execute("UPDATE ptb_user_data SET data=? WHERE user_id=?",
+                           (pickle.dumps(data), user.id))
+    await running.restart()
+    replies = await user.press("svc:confirm")
+    assert svc.documents[0].title in replies[-1].text
+    assert await running.store.requests_for_chat(user.id) == []
+    replies = await user.send_photo()
+    assert any("svc:confirm" in str(c.inline) for c in replies)  # back at the summary
