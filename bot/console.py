@@ -170,7 +170,7 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
         await app.initialize()
         samples = await store.sample_subscribers(3)
         out.write(t("demo.banner") + "\n")
-        out.write(t("demo.database", path=str(settings.demo_database)) + "\n")
+        out.write(f"{t('demo.database')} {settings.demo_database}\n")  # a path: not localised
         numbers = "، ".join(s.subscription_number for s in samples)
         out.write(t("demo.sample_subscriptions", numbers=numbers) + "\n")
         phone = samples[0].phone if samples else None

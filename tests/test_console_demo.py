@@ -31,3 +31,8 @@ def test_run_without_a_token_starts_the_demo(tmp_path):
     run_demo(tmp_path, ["/quit"], "demo", "--size", "20")  # build the small database first
     out = run_demo(tmp_path, ["7"], "run")  # "7" presses the 7th button: help
     assert "۱۲۲" in out
+
+
+def test_the_banner_shows_the_database_path_as_it_is(tmp_path):
+    out = run_demo(tmp_path, ["/quit"], "demo", "--size", "20")
+    assert str(tmp_path / "demo.sqlite3") in out  # a path keeps its ASCII digits
