@@ -28,19 +28,6 @@ def conversation_handlers(app: Application) -> Iterator[ConversationHandler]:
         yield from walk(group)
 
 
-def active_conversations(app: Application, update: Update) -> list[str]:
-    """Names of the conversations this update's user is in."""
-    names = []
-    for conv in conversation_handlers(app):
-        try:
-            key = conv._get_key(update)
-        except RuntimeError:
-            continue
-        if conv._conversations.get(key) is not None:
-            names.append(conv.name or "")
-    return names
-
-
 def end_conversations(app: Application, update: Update, user_data: dict | None) -> list[str]:
     """End every conversation the user is in and drop their drafts; return the names."""
     ended = []

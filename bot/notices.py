@@ -23,6 +23,7 @@ from bot import fmt
 from bot.fmt import now_utc
 from bot.i18n import t
 from bot.services.tracking import format_code
+from bot.store.core import verified_chat_ids
 from bot.store.db import fetchall, fetchone
 from bot.store.models import Subscriber
 from bot.store.outbox import enqueue, enqueue_many
@@ -126,13 +127,6 @@ async def new_request_alert(conn: aiosqlite.Connection, operators_chat: int, ref
 
 
 # subscriptions ---------------------------------------------------------------------------
-async def subscription_chats(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
-    """Chats that proved ownership of the subscription and did not block the bot."""
-    sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
-           " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
-    return [int(r[0]) for r in await fetchall(conn, sql, (subscriber_id,))]
-
-
 async def _subscription_number(conn: aiosqlite.Connection, subscriber_id: int) -> str:
     sql = "SELECT subscription_number FROM subscribers WHERE id=?"
     row = await fetchone(conn, sql, (subscriber_id,))
@@ -158,7 +152,7 @@ async def enqueue_new_bill(conn: aiosqlite.Connection, subscriber_id: int,
     number = await _subscription_number(conn, subscriber_id)
     text = _sms(t("notify.bill", **_bill_params(number, bill)))
     queued = 0
-    for chat_id in await subscription_chats(conn, subscriber_id):
+    for chat_id in await verified_chat_ids(conn, subscriber_id):
         if await enqueue(conn, chat_id=chat_id, kind="bill", text=text,
                          dedupe_key=f"bill:{bill['id']}:{chat_id}"):
             queued += 1
@@ -175,7 +169,7 @@ async def enqueue_due_reminders(conn: aiosqlite.Connection, today: dt.date, days
     queued = 0
     for bill in bills:
         text = _sms(t("notify.reminder", **_bill_params(bill["subscription_number"], bill)))
-        for chat_id in await subscription_chats(conn, bill["subscriber_id"]):
+        for chat_id in await verified_chat_ids(conn, bill["subscriber_id"]):
             if await enqueue(conn, chat_id=chat_id, kind="reminder", text=text,
                              dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
                 queued += 1
@@ -209,7 +203,7 @@ async def consumption_alert(conn: aiosqlite.Connection, subscriber: Subscriber,
                   consumption=fmt.number(use, 1 if use % 1 else 0), days=days,
                   allowed=fmt.number(allowed, 1), ratio=fmt.number(use / allowed, 1)))
     queued = 0
-    for chat_id in await subscription_chats(conn, subscriber.id):
+    for chat_id in await verified_chat_ids(conn, subscriber.id):
         if await enqueue(conn, chat_id=chat_id, kind="consumption", text=text,
                          dedupe_key=f"consumption:{ref}:{chat_id}"):
             queued += 1

@@ -6,8 +6,6 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.error import BadRequest
 
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import main_menu
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 MAX_TEXT = 500
@@ -38,11 +36,6 @@ async def answer_query(update: Update, text: str | None = None) -> None:
     """Acknowledge a button press so the client stops its spinner."""
     if update.callback_query is not None:
         await update.callback_query.answer(text)
-
-
-async def to_menu(update: Update, text: str | None = None) -> None:
-    """Show the main menu, with an optional message first."""
-    await reply(update, text or t("menu.prompt"), main_menu())
 
 
 async def ensure_chat(update: Update, ctx: Ctx, refresh: bool = False) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.fmt import now_utc
-from bot.store.db import Database
+from bot.store.db import Database, fetchall
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
 
 SUBSCRIBER_COLUMNS = (
@@ -74,6 +74,14 @@ async def insert_reading(
          now_utc().isoformat()),
     )
     return int(cur.lastrowid or 0)
+
+
+async def verified_chat_ids(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
+    """Chats that proved ownership of a subscription and did not block the bot (they get
+    its notifications)."""
+    sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
+           " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
+    return [int(r[0]) for r in await fetchall(conn, sql, (subscriber_id,))]
 
 
 class CoreQueries:
@@ -248,6 +256,4 @@ class CoreQueries:
 
     async def verified_chats(self, subscriber_id: int) -> list[int]:
         """Chats that proved ownership of a subscription (they get its notifications)."""
-        sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
-               " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
-        return [int(r[0]) for r in await self.db.fetchall(sql, (subscriber_id,))]
+        return await verified_chat_ids(self.db.reader, subscriber_id)

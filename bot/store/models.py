@@ -74,11 +74,6 @@ class Subscriber:
         )
 
 
-BILL_MONEY_FIELDS = (
-    "fixed_fee", "water_charge", "sewage_fee", "tax", "excess_charge", "supply_project",
-    "total", "previous_balance", "carry_in", "carry_out", "cost_price_per_m3", "subsidy",
-    "payable",
-)
 BILL_VOLUME_FIELDS = ("consumption", "average_daily", "allowed", "excess_use")
 
 
