@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.local_bot_api import Delivery, LocalBotAPI
-from bot.i18n import default_locale, t
-from bot.text import to_ascii_digits
+from bot.text.i18n import default_locale, t
+from bot.text.normalise import to_ascii_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:crash-test-token-not-a-real-one"

@@ -2,13 +2,13 @@
 
 Two measurements, each on its own database under bench/out/ (git-ignored):
 
-* generate: `bot.demo_data.generate` (every bill computed by the tariff engine, inserted
+* generate: `bot.tools.demo_data.generate` (every bill computed by the tariff engine, inserted
   in batches of 2,000). The first `--full` subscribers get two years of bills (12
   bi-monthly periods), the rest `--periods` periods, because 12 million engine-computed
   bills take hours on two cores (docs/performance.md gives the figures). This database
   is the one bench/inbound.py reads (`--database`).
 * import: the same kind of subscribers written to a CSV file and imported by
-  `python -m bot import subscribers` (bot.importer: parse, validate, one transaction)
+  `python -m bot import subscribers` (bot.tools.importer: parse, validate, one transaction)
   into an empty database.
 
     .venv/bin/python -m bench.data --size 1000000 --full 50000 --periods 2
@@ -25,9 +25,9 @@ import resource
 import time
 from pathlib import Path
 
-from bot.demo_data import generate, subscriber_rows
-from bot.importer import import_subscribers
 from bot.store import SqliteStore
+from bot.tools.demo_data import generate, subscriber_rows
+from bot.tools.importer import import_subscribers
 
 OUT = Path(__file__).with_name("out")
 DATABASE = OUT / "bench.sqlite3"

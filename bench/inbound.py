@@ -1,5 +1,5 @@
 """Inbound speed: the real Application against a bare PTB echo bot, same updates, same fake
-Bot API layer (bot.simulator.FakeBotAPI, no network).
+Bot API layer (bot.tools.simulator.FakeBotAPI, no network).
 
 The updates are a realistic mix of user sessions, each a new user: /start; a bill lookup
 («قبض من», the subscription number, the shared contact that proves the phone); tracking
@@ -35,11 +35,11 @@ from telegram.ext import filters as tg_filters
 
 from bench.data import DATABASE
 from bot.app import build_application
-from bot.i18n import t
 from bot.settings import load_settings
-from bot.simulator import ApiCall, FakeBotAPI, SimUser
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
+from bot.text.i18n import t
+from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser
 from bot.updates import PerChatUpdateProcessor
 
 SERVICE = "extra_siphon"

@@ -1,6 +1,6 @@
 """Memory: resident memory of the bot with 10,000 users in the middle of conversations.
 
-The real Application (over bot.simulator.FakeBotAPI, which keeps no call history here) on
+The real Application (over bot.tools.simulator.FakeBotAPI, which keeps no call history here) on
 a demo database; each user stops half-way through one flow: a bill lookup waiting for the
 subscription number, a service request at its reason or location step, a tariff
 calculation at its city step, adding a subscription. Resident memory (VmRSS) is read
@@ -23,11 +23,11 @@ from pathlib import Path
 from bench.data import OUT
 from bot.app import build_application
 from bot.conversations import conversation_handlers
-from bot.demo_data import generate
-from bot.i18n import t
 from bot.settings import load_settings
-from bot.simulator import FakeBotAPI, SimUser
 from bot.store import SqliteStore
+from bot.text.i18n import t
+from bot.tools.demo_data import generate
+from bot.tools.simulator import FakeBotAPI, SimUser
 
 DATABASE = OUT / "memory.sqlite3"
 

@@ -22,10 +22,10 @@ from typing import Any
 from telegram.ext import ExtBot
 
 from bot.app import DEMO_TOKEN
-from bot.notifier import Notifier
-from bot.simulator import ApiCall, FakeBotAPI
+from bot.notify.notifier import Notifier
 from bot.store import SqliteStore
 from bot.store.outbox import enqueue_many
+from bot.tools.simulator import ApiCall, FakeBotAPI
 
 
 class LimitedAPI:

@@ -1,6 +1,6 @@
 """Tariff engine speed: full bills computed per second on one core.
 
-The inputs are the demo data's (bot.demo_data: East Azarbaijan subscribers of every usage
+The inputs are the demo data's (bot.tools.demo_data: East Azarbaijan subscribers of every usage
 class, real bi-monthly periods, readings, carries and balances), built before the clock
 starts. The digest (SHA-256 of every bill's lines, total, payable and carry) proves that a
 speed change of the engine left every result as it was: compare it before and after.
@@ -18,10 +18,10 @@ import platform
 import random
 import time
 
-from bot.billing import bill_input
-from bot.demo_data import monthly_use, subscriber_rows
-from bot.periods import last_read_period, periods_until
+from bot.billing.billing import bill_input
+from bot.billing.periods import last_read_period, periods_until
 from bot.store.models import Subscriber
+from bot.tools.demo_data import monthly_use, subscriber_rows
 from tariffs import BillInput, compute_bill
 
 FIELDS = {f.name for f in dataclasses.fields(Subscriber)}

@@ -16,11 +16,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.i18n import default_locale
+from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
+from bot.text.i18n import default_locale
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,7 @@ def build_application(
     `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
     without it the real Bot API of the configured platform is used, with a rate limiter.
     """
-    from bot.jobs import schedule_jobs  # bot.jobs imports this module
-    from handlers import register
+    from handlers import register  # handlers import this module
 
     default_locale().check_usage()
     profile = profile_for(settings)
@@ -111,7 +111,8 @@ def build_application(
     app.settings = settings
     app.profile = profile
     register(app)
-    schedule_jobs(app)
+    schedule_jobs(app, JobDeps(store, settings, profile.messages_per_second,
+                               profile.messages_per_chat_second))
     return app
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import ops_cli
 from bot.settings import Settings, SettingsError, load_settings
+from bot.tools import ops_cli
 
 log = logging.getLogger("bot")
 
@@ -101,14 +101,14 @@ def run_bot(settings: Settings) -> int:
 
 
 async def _demo(settings: Settings, size: int) -> int:
-    from bot.console import run_console
+    from bot.tools.console import run_console
 
     return await run_console(settings, demo_size=size)
 
 
 async def _demo_data(path: Path, size: int, seed: int) -> int:
-    from bot.demo_data import generate
     from bot.store import SqliteStore
+    from bot.tools.demo_data import generate
 
     store = await SqliteStore(path).open()
     try:
@@ -120,8 +120,8 @@ async def _demo_data(path: Path, size: int, seed: int) -> int:
 
 
 async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool) -> int:
-    from bot.importer import ImportFileError, import_bills, import_subscribers
     from bot.store import SqliteStore
+    from bot.tools.importer import ImportFileError, import_bills, import_subscribers
 
     store = await SqliteStore(settings.database).open()
     try:

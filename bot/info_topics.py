@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from bot.i18n import Locale, default_locale
+from bot.text.i18n import Locale, default_locale
 
 TOPICS_FILE = Path(__file__).resolve().parent / "data" / "info.yaml"
 LIST_PAGE = 8

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.text import normalize_text
+from bot.text.normalise import normalize_text
 from tariffs import get_schedule, list_schedules
 
 PAGE_SIZE = 12

@@ -25,16 +25,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt
 from bot.app import Ctx
-from bot.bill_view import period_label, render_bill, volume
-from bot.billing import matches, recompute
-from bot.chart import Labels, Point, chart_png
-from bot.consumption import Analysis, analyse, pattern_of
+from bot.billing.billing import matches, recompute
+from bot.billing.chart import Labels, Point, chart_png
+from bot.billing.consumption import Analysis, analyse, pattern_of
+from bot.billing.view import period_label, render_bill, volume
 from bot.conversations import end_conversations
-from bot.i18n import t
-from bot.keyboards import button_filter, inline, main_menu
 from bot.store.models import Bill, Link, Subscriber
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, inline, main_menu
 from handlers.common import answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_contact,

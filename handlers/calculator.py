@@ -17,12 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import inline
-from bot.places import Place, find_places, page, places
-from bot.tariff_estimate import (
+from bot.billing.tariff_estimate import (
     DEFAULT_DAYS,
     MAX_CAPACITY,
     MAX_CONSUMPTION,
@@ -32,7 +28,11 @@ from bot.tariff_estimate import (
     calculator_input,
     what_if_answers,
 )
-from bot.text import parse_int
+from bot.places import Place, find_places, page, places
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.text.keyboards import inline
+from bot.text.normalise import parse_int
 from handlers.common import answer_query, message_text, reply, show
 from handlers.tariff_menu import back_row, begin, stale_step
 from tariffs import BillInput, BillResult, TariffError, compute_bill, get_schedule, list_schedules

@@ -10,8 +10,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.app import Ctx, update_summary
 from bot.conversations import end_conversations
-from bot.i18n import t
-from bot.keyboards import main_menu
+from bot.text.i18n import t
+from bot.text.keyboards import main_menu
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import main_menu
+from bot.text.i18n import t
+from bot.text.keyboards import main_menu
 from handlers.common import answer_query, reply
 
 

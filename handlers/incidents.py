@@ -20,14 +20,14 @@ from telegram.ext import (
 )
 
 from bot.app import Ctx
-from bot.fmt import number
-from bot.i18n import t
-from bot.keyboards import button_filter, inline, main_menu
+from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec
-from bot.services.tracking import format_code
 from bot.services.validation import InputError, check_upload
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text.fmt import number
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, inline, main_menu
 from handlers.common import MAX_TEXT, answer_query, ensure_chat, message_text, reply
 from handlers.request_steps import (
     cancel_keyboard,

@@ -13,13 +13,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt
 from bot.app import Ctx
-from bot.i18n import items, t
 from bot.info_topics import LIST_PAGE, Topic, topic, topics
-from bot.keyboards import inline
 from bot.places import Place, find_places, page, places
-from bot.text import parse_int
+from bot.text import fmt
+from bot.text.i18n import items, t
+from bot.text.keyboards import inline
+from bot.text.normalise import parse_int
 from handlers.common import message_text, reply, show
 from handlers.tariff_menu import back_row, begin
 from tariffs import TariffError, get_schedule, list_schedules, pattern_for

@@ -13,13 +13,13 @@ from telegram.ext import (
 )
 
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import inline, main_menu
+from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec, Service
-from bot.services.tracking import format_code
 from bot.services.validation import InputError, check_upload
 from bot.store.request_models import Request
+from bot.text.i18n import t
+from bot.text.keyboards import inline, main_menu
 from handlers.common import answer_query, reply, show
 from handlers.request_steps import (
     cancel_keyboard,

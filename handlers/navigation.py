@@ -19,9 +19,9 @@ from telegram.ext import (
 
 from bot.app import Ctx
 from bot.conversations import end_conversations
-from bot.i18n import t
-from bot.keyboards import button_filter, main_menu, menu_buttons
 from bot.services.drafts import discard_parked
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, main_menu, menu_buttons
 from handlers.common import ensure_chat, reply
 
 

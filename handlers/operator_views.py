@@ -7,10 +7,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot import fmt
-from bot.fmt import now_utc
-from bot.i18n import t
-from bot.keyboards import inline
+from bot.identifiers import format_code
 from bot.services.catalog import (
     Process,
     Service,
@@ -19,8 +16,11 @@ from bot.services.catalog import (
     process,
     services,
 )
-from bot.services.tracking import format_code
 from bot.store.request_models import Request
+from bot.text import fmt
+from bot.text.fmt import now_utc
+from bot.text.i18n import t
+from bot.text.keyboards import inline
 
 PAGE = 8
 AGES = (1, 3, 7, 30)

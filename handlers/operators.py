@@ -19,12 +19,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt, notices, workflow
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import inline
+from bot.notify import notices
+from bot.services import workflow
 from bot.services.catalog import Service, process
 from bot.store.request_models import Request
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.text.keyboards import inline
 from handlers import fallback
 from handlers import operator_views as views
 from handlers.common import answer_query, message_text, reply, show

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import fmt
 from bot.app import Ctx
-from bot.bill_view import city_name
-from bot.i18n import t
+from bot.billing.view import city_name
 from bot.identifiers import SERVICE_TYPES, BillId, IdentifierError, classify_number
-from bot.keyboards import contact_request
-from bot.personal import normalize_mobile
 from bot.store.models import Link, Subscriber
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.text.keyboards import contact_request
+from bot.text.personal import normalize_mobile
 from bot.throttle import limiter_for
 from handlers.common import ensure_chat, reply
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram import Message, ReplyKeyboardMarkup, Update
 
-from bot.i18n import t
-from bot.keyboards import choices, location_request
 from bot.services.catalog import DocumentSpec, FieldSpec
 from bot.services.validation import InputError, Upload
 from bot.store.request_models import NewDocument
+from bot.text.i18n import t
+from bot.text.keyboards import choices, location_request
 
 
 def cancel_keyboard(skip: bool = False) -> ReplyKeyboardMarkup:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.fmt import jalali_datetime, rials
-from bot.i18n import t
-from bot.keyboards import inline
+from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import Process, Service
-from bot.services.tracking import format_code
 from bot.store import Store
 from bot.store.request_models import Request, StageEntry
+from bot.text.fmt import jalali_datetime, rials
+from bot.text.i18n import t
+from bot.text.keyboards import inline
 
 DOCUMENT_NOTE = "document:"
 

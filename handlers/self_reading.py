@@ -1,6 +1,6 @@
 """Meter self-reading (خوداظهاری): the number (and a photo) for a verified subscription.
 
-The reading is checked against the latest known one (bot/meter_check.py), stored, and
+The reading is checked against the latest known one (bot/billing/meter_check.py), stored, and
 answered with the use since the last bill and an estimated mid-period bill. The draft
 lives in `user_data["self_reading"]`.
 """
@@ -16,11 +16,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import inline
-from bot.meter_check import (
+from bot.billing.meter_check import (
     MAX_READING,
     Verdict,
     average_daily,
@@ -29,9 +26,12 @@ from bot.meter_check import (
     latest_known,
     record,
 )
+from bot.billing.tariff_estimate import today
 from bot.store.models import Link, Subscriber
-from bot.tariff_estimate import today
-from bot.text import parse_int
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.text.keyboards import inline
+from bot.text.normalise import parse_int
 from handlers.common import answer_query, ensure_chat, message_text, reply, show
 from handlers.tariff_menu import back_row, begin, stale_step
 

@@ -26,17 +26,16 @@ from telegram.ext import (
 )
 
 from bot.app import Ctx
-from bot.fmt import digits, rials
-from bot.i18n import t
-from bot.identifiers import IdentifierError, parse_subscription
-from bot.keyboards import button_filter, inline, main_menu
+from bot.identifiers import IdentifierError, format_code, parse_subscription
 from bot.services import catalog
 from bot.services.catalog import Service
 from bot.services.drafts import Step, discard_parked, new_draft, park, parked, plan
 from bot.services.fees import expected_branch_fee
-from bot.services.tracking import format_code
 from bot.services.validation import InputError, answer, check_upload, shown
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text.fmt import digits, rials
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, inline, main_menu
 from handlers.common import answer_query, ensure_chat, message_text, reply, show
 from handlers.request_steps import (
     cancel_keyboard,

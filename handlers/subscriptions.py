@@ -18,12 +18,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import fmt
 from bot.app import Ctx
 from bot.conversations import end_conversations
-from bot.i18n import items, t
-from bot.keyboards import button_filter, choices, inline, main_menu
-from bot.text import digits_only
+from bot.text import fmt
+from bot.text.i18n import items, t
+from bot.text.keyboards import button_filter, choices, inline, main_menu
+from bot.text.normalise import digits_only
 from handlers.common import answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_contact,

@@ -7,8 +7,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.app import Ctx
 from bot.conversations import end_conversations
-from bot.i18n import t
-from bot.keyboards import button_filter, inline
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, inline
 from handlers.common import answer_query, reply, show
 
 MENU = "tm:menu"

@@ -11,9 +11,9 @@ from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.app import Ctx
-from bot.i18n import t
-from bot.keyboards import button_filter, inline, main_menu
-from bot.services.tracking import TrackingCodeError, parse_code
+from bot.identifiers import TrackingCodeError, parse_code
+from bot.text.i18n import t
+from bot.text.keyboards import button_filter, inline, main_menu
 from bot.throttle import limiter_for
 from handlers.common import ensure_chat, message_text, reply
 from handlers.request_steps import chat_and_user

@@ -10,8 +10,8 @@ from typing import Any
 
 import jdatetime
 
-from bot import fmt
-from bot.i18n import t
+from bot.text import fmt
+from bot.text.i18n import t
 from tariffs.branch import BranchFeeInput, branch_fee
 from tariffs.engine import BillInput, compute_bill, what_if
 from tariffs.errors import TariffError

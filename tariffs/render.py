@@ -16,7 +16,7 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 class NumberFormat(Protocol):
-    """What `render` needs of a formatter (`bot.fmt` fits)."""
+    """What `render` needs of a formatter (`bot.text.fmt` fits)."""
 
     def number(self, value: int | Decimal, places: int = 0) -> str: ...
 

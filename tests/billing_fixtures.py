@@ -1,6 +1,6 @@
 """Test data: subscribers with valid identifiers and bills computed by the real tariff engine.
 
-Periods follow bot/periods.py (period p of year Y is read on the 28th of month 2p).
+Periods follow bot/billing/periods.py (period p of year Y is read on the 28th of month 2p).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from bot.billing import bill_input, bill_row
+from bot.billing.billing import bill_input, bill_row
+from bot.billing.periods import Period, periods_until
 from bot.identifiers import BillId, SubscriptionNumber
-from bot.periods import Period, periods_until
 from bot.store.interface import Store
 from bot.store.models import Bill, Subscriber
 from tariffs import compute_bill

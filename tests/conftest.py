@@ -10,8 +10,8 @@ import pytest
 
 from bot.app import AbfaApplication, build_application
 from bot.settings import Settings, load_settings
-from bot.simulator import FakeBotAPI, SimUser
 from bot.store import SqliteStore
+from bot.tools.simulator import FakeBotAPI, SimUser
 
 OPERATOR_ID = 900001
 

@@ -6,10 +6,10 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from bot.fmt import digits, now_utc
-from bot.notifier import Notifier
+from bot.notify.notifier import Notifier
 from bot.store import SqliteStore
 from bot.store.outbox import enqueue
+from bot.text.fmt import digits, now_utc
 
 
 class FakeClock:

@@ -26,8 +26,8 @@ from telegram.ext import (
 )
 
 from bot.conversations import conversation_handlers
-from bot.i18n import default_locale
-from bot.text import to_persian_digits
+from bot.text.i18n import default_locale
+from bot.text.normalise import to_persian_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_FILES = (*sorted((ROOT / "bot" / "data").glob("*.yaml")),

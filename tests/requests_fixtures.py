@@ -8,10 +8,10 @@ from bot.identifiers import BillId, SubscriptionNumber
 from bot.services import catalog
 from bot.services.catalog import FieldSpec, Service
 from bot.services.drafts import plan
-from bot.simulator import ApiCall, SimUser
 from bot.store.interface import Store
 from bot.store.models import Subscriber
-from bot.text import to_persian_digits
+from bot.text.normalise import to_persian_digits
+from bot.tools.simulator import ApiCall, SimUser
 
 NATIONAL_ID = "0013542419"
 MOBILE = "۰۹۱۲۳۴۵۶۷۸۹"

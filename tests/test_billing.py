@@ -1,4 +1,4 @@
-"""bot/billing.py: engine results become bill rows; the fixtures make valid bills."""
+"""bot/billing/billing.py: engine results become bill rows; the fixtures make valid bills."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from decimal import Decimal
 import jdatetime
 import pytest
 
-from bot.billing import COLUMN_LINES, bill_input, bill_row, matches, payment_id_for, recompute
+from bot.billing.billing import (
+    COLUMN_LINES,
+    bill_input,
+    bill_row,
+    matches,
+    payment_id_for,
+    recompute,
+)
 from bot.identifiers import parse_bill_id, parse_payment_id, parse_subscription
 from tariffs import compute_bill
 from tests.billing_fixtures import PHONE, seed_bills, seed_subscriber
@@ -90,9 +97,9 @@ async def test_other_schedules_make_bills(store, schedule, city, zone):
 
 
 def test_every_locale_key_built_at_run_time_exists():
-    from bot.consumption import CAUSES
-    from bot.i18n import default_locale
+    from bot.billing.consumption import CAUSES
     from bot.identifiers import SERVICE_TYPES
+    from bot.text.i18n import default_locale
     from handlers.ownership import NUMBER_ERRORS, VERIFY_ERRORS
 
     locale = default_locale()

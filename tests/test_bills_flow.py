@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from bot import fmt
-from bot.bill_view import render_bill
-from bot.i18n import t
+from bot.billing.view import render_bill
 from bot.identifiers import BillId
-from bot.simulator import text_of
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.tools.simulator import text_of
 from tests.billing_fixtures import (
     OTHER_PHONE,
     PHONE,

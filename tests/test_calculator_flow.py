@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from bot import fmt
-from bot.i18n import t
-from bot.simulator import text_of
-from bot.tariff_estimate import calculator_input, what_if_answers
+from bot.billing.tariff_estimate import calculator_input, what_if_answers
+from bot.text import fmt
+from bot.text.i18n import t
+from bot.tools.simulator import text_of
 from handlers.calculator import what_if_line
 from tariffs import compute_bill
 
@@ -19,7 +19,7 @@ TABRIZ = "east-azarbaijan-urban-1398"
 
 @pytest.fixture(autouse=True)
 def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.tariff_estimate.today", lambda: TODAY)
+    monkeypatch.setattr("bot.billing.tariff_estimate.today", lambda: TODAY)
 
 
 def labels(replies) -> list[str]:

@@ -1,4 +1,4 @@
-"""bot/chart.py: a PNG of use per period against the allowed use, fast, off the event loop."""
+"""bot/billing/chart.py: a PNG of use per period against the allowed use, fast, off the event loop."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from matplotlib.image import imread
 
-from bot.bill_view import period_label
-from bot.chart import Labels, Point, chart_png, persian, render_png
-from bot.i18n import t
+from bot.billing.chart import Labels, Point, chart_png, persian, render_png
+from bot.billing.view import period_label
+from bot.text.i18n import t
 
 LABELS = Labels(t("chart.title"), t("chart.use"), t("chart.pattern"), t("chart.axis"))
 POINTS = [Point(period_label(1403 + (i + 2) // 6, (i + 2) % 6 + 1), Decimal(20 + 3 * i),
@@ -45,7 +45,7 @@ def test_render_is_fast():
 
 
 async def test_render_runs_off_the_event_loop(monkeypatch):
-    import bot.chart as chart
+    import bot.billing.chart as chart
 
     seen = []
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.i18n import t
+from bot.text.i18n import t
 
 
 def run_demo(tmp_path: Path, lines: list[str], *extra: str) -> str:

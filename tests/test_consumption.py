@@ -1,10 +1,10 @@
-"""bot/consumption.py: which likely causes «why is it high» names, on bills of the real engine."""
+"""bot/billing/consumption.py: which likely causes «why is it high» names, on bills of the real engine."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.consumption import analyse, history_of, pattern_of
+from bot.billing.consumption import analyse, history_of, pattern_of
 from tests.billing_fixtures import seed_bills, seed_subscriber
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from bot.billing import matches, recompute
-from bot.demo_data import DEMO_CHAT, ensure_demo_data, generate
+from bot.billing.billing import matches, recompute
 from bot.identifiers import parse_bill_id, parse_payment_id, parse_subscription
+from bot.tools.demo_data import DEMO_CHAT, ensure_demo_data, generate
 
 
 async def test_generated_data_is_valid_and_chained(store):

@@ -7,8 +7,8 @@ import logging
 
 from telegram.ext import MessageHandler, filters
 
-from bot.i18n import t
 from bot.logs import RedactTokens, setup_logging
+from bot.text.i18n import t
 
 TOKEN = "7000000001:DEMO-no-network"
 

@@ -29,13 +29,13 @@ from hypothesis import strategies as st
 
 from bot.app import build_application
 from bot.conversations import conversation_handlers
-from bot.demo_data import generate
-from bot.i18n import t
-from bot.keyboards import MENU_KEYS
 from bot.settings import load_settings
-from bot.simulator import ApiCall, FakeBotAPI
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
+from bot.text.i18n import t
+from bot.text.keyboards import MENU_KEYS
+from bot.tools.demo_data import generate
+from bot.tools.simulator import ApiCall, FakeBotAPI
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import (
     LocaleMatcher,

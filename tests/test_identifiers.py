@@ -21,7 +21,7 @@ from bot.identifiers import (
     parse_payment_id,
     parse_subscription,
 )
-from bot.text import to_persian_digits
+from bot.text.normalise import to_persian_digits
 
 _ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 

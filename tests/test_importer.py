@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.identifiers import BillId, SubscriptionNumber
-from bot.importer import ImportFileError, import_bills, import_subscribers
+from bot.tools.importer import ImportFileError, import_bills, import_subscribers
 
 HEADER = "subscription_number,bill_id,name,phone,schedule,city,usage,units,has_sewage,contract_capacity\n"
 GOOD_NUMBER = SubscriptionNumber.build("11", "0001", "123").digits

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import t
+from bot.identifiers import format_code, is_valid
 from bot.services import catalog
-from bot.services.tracking import format_code, is_valid
 from bot.settings import Settings, load_settings
+from bot.text.i18n import t
 from tests.conftest import OPERATOR_ID
 
 OPERATORS_CHAT = -100600

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import items, t
 from bot.info_topics import topics
-from bot.simulator import text_of
+from bot.text.i18n import items, t
+from bot.tools.simulator import text_of
 
 
 def labels(replies) -> list[str]:

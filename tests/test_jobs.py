@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bot import notices, workflow
-from bot.fmt import jalali_date, rials
-from bot.i18n import t
-from bot.jobs import run_reminders
-from bot.notifier import Notifier
+from bot.identifiers import format_code
+from bot.notify import notices
+from bot.notify.jobs import run_reminders
+from bot.notify.notifier import Notifier
+from bot.services import workflow
 from bot.services.catalog import incident_type
-from bot.services.tracking import format_code
 from bot.settings import load_settings
 from bot.store.models import Subscriber
 from bot.store.request_models import NewRequest
+from bot.text.fmt import jalali_date, rials
+from bot.text.i18n import t
 from tests.billing_fixtures import seed_bills, seed_subscriber
 from tests.conftest import OPERATOR_ID, Running
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.i18n import Locale, LocaleError, default_locale, t, used_keys
+from bot.text.i18n import Locale, LocaleError, default_locale, t, used_keys
 
 
 def test_every_key_the_code_uses_exists_with_its_placeholders():
@@ -19,7 +19,7 @@ def test_the_check_catches_a_missing_key_and_a_wrong_placeholder(tmp_path, monke
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "m.py").write_text('t("a.b", x=1)\nt("a.c")\nt("nope")\n')
-    monkeypatch.setattr("bot.i18n.ROOT", tmp_path)
+    monkeypatch.setattr("bot.text.i18n.ROOT", tmp_path)
     path = tmp_path / "fa.yml"
     path.write_text("a:\n  b: '{y}'\n  c: سلام\n", encoding="utf-8")
     with pytest.raises(LocaleError) as caught:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
-from bot.keyboards import MENU_KEYS
+from bot.text.i18n import t
+from bot.text.keyboards import MENU_KEYS
 
 
 async def test_start_greets_in_persian_with_the_main_menu(running):

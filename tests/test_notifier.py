@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 from telegram.error import NetworkError
 
-from bot.i18n import t
-from bot.notifier import MAX_ATTEMPTS, Notifier, backoff
-from bot.simulator import ApiCall
+from bot.notify.notifier import MAX_ATTEMPTS, Notifier, backoff
+from bot.text.i18n import t
+from bot.tools.simulator import ApiCall
 from tests.conftest import Running
 from tests.notify_fixtures import (
     FakeClock,

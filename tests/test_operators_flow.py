@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from bot import workflow
-from bot.fmt import rials
-from bot.i18n import t
-from bot.notifier import Notifier
+from bot.identifiers import format_code
+from bot.notify.notifier import Notifier
+from bot.services import workflow
 from bot.services.catalog import service
-from bot.services.tracking import format_code
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text.fmt import rials
+from bot.text.i18n import t
 from tests.conftest import OPERATOR_ID, Running
 
 APPLICANT = 700100
@@ -135,7 +135,7 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
 
 def code_digits(code: str) -> str:
     """The code as the operator's confirmations show it."""
-    from bot.fmt import digits
+    from bot.text.fmt import digits
 
     return digits(code)
 
@@ -209,7 +209,7 @@ def test_every_refusal_has_a_message() -> None:
     import inspect
     import re
 
-    from bot.i18n import default_locale
+    from bot.text.i18n import default_locale
 
     codes = set(re.findall(r'WorkflowError\("(\w+)"\)', inspect.getsource(workflow)))
     codes |= {"last_stage", "unknown_stage"}

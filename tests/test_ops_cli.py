@@ -6,12 +6,12 @@ import argparse
 
 import pytest
 
-from bot import ops_cli
-from bot.i18n import t
-from bot.services.tracking import format_code
+from bot.identifiers import format_code
 from bot.settings import Settings
-from bot.simulator import FakeBotAPI
 from bot.store import SqliteStore
+from bot.text.i18n import t
+from bot.tools import ops_cli
+from bot.tools.simulator import FakeBotAPI
 from tests.notify_fixtures import blocked
 from tests.test_operators_flow import APPLICANT, new_request
 

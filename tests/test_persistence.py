@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.app import Ctx, build_application
-from bot.simulator import SimUser
+from bot.tools.simulator import SimUser
 
 ASK_NAME, ASK_CITY = range(2)
 

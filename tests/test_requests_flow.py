@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.fmt import rials
-from bot.i18n import t
+from bot.identifiers import format_code, is_valid
 from bot.services import catalog
 from bot.services.drafts import plan
-from bot.services.tracking import format_code, is_valid
 from bot.settings import Settings, load_settings
-from bot.simulator import text_of
 from bot.store.request_models import NewRequest
+from bot.text.fmt import rials
+from bot.text.i18n import t
+from bot.tools.simulator import text_of
 from handlers import services as services_handlers
 from tests.conftest import OPERATOR_ID
 from tests.requests_fixtures import (

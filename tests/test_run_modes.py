@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bench.local_bot_api import LocalBotAPI
-from bot.i18n import t
+from bot.text.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:WEBHOOK-test-token-abcdefghijk"

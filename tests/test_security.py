@@ -16,13 +16,13 @@ import re
 import pytest
 
 from bot.app import build_application
-from bot.demo_data import generate
-from bot.fmt import digits
-from bot.i18n import t
 from bot.logs import setup_logging
 from bot.settings import load_settings
-from bot.simulator import FakeBotAPI, SimUser
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text.fmt import digits
+from bot.text.i18n import t
+from bot.tools.demo_data import generate
+from bot.tools.simulator import FakeBotAPI, SimUser
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import all_commands, sample_callbacks
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import jdatetime
 import pytest
 
-from bot import fmt
-from bot.i18n import t
-from bot.meter_check import estimate
+from bot.billing.meter_check import estimate
+from bot.text import fmt
+from bot.text.i18n import t
 from tests.billing_fixtures import seed_bills, seed_subscriber
 
 TODAY = jdatetime.date(1405, 9, 28).togregorian()  # 30 days after the last bill (1405/08/28)

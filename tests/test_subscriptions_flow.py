@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import fmt
-from bot.i18n import items, t
-from bot.simulator import text_of
+from bot.text import fmt
+from bot.text.i18n import items, t
+from bot.tools.simulator import text_of
 from tests.billing_fixtures import (
     OTHER_PHONE,
     PHONE,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import default_locale
+from bot.billing.meter_check import Known, Verdict, average_daily, check_reading, latest_known
+from bot.billing.tariff_estimate import band_floor, band_floors, calculator_input, what_if_answers
 from bot.info_topics import load_topics, problems, topics
-from bot.meter_check import Known, Verdict, average_daily, check_reading, latest_known
 from bot.places import find_places, page, places
 from bot.store.models import Reading
-from bot.tariff_estimate import band_floor, band_floors, calculator_input, what_if_answers
+from bot.text.i18n import default_locale
 from tariffs import compute_bill
 
 DAY = dt.date(2026, 11, 23)

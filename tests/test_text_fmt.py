@@ -1,4 +1,4 @@
-"""Normalisation (bot/text.py) and Persian presentation (bot/fmt.py)."""
+"""Normalisation (bot/text/normalise.py) and Persian presentation (bot/text/fmt.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.fmt import (
+from bot.text.fmt import (
     JALALI_MONTHS,
     TEHRAN,
     digits,
@@ -24,7 +24,7 @@ from bot.fmt import (
     to_jalali,
     tomans,
 )
-from bot.text import (
+from bot.text.normalise import (
     digits_only,
     normalize_text,
     parse_int,
@@ -32,7 +32,7 @@ from bot.text import (
     to_persian_digits,
 )
 
-# --- bot/text.py ----------------------------------------------------------------------------
+# --- bot/text/normalise.py ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_parse_int_reads_formatted_numbers(value: int) -> None:
     assert parse_int(f"{value:,}") == value
 
 
-# --- bot/fmt.py: numbers and money ----------------------------------------------------------
+# --- bot/text/fmt.py: numbers and money ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_digits_has_no_separators() -> None:
     assert digits("0412-ab") == "۰۴۱۲-ab"
 
 
-# --- bot/fmt.py: Jalali dates ---------------------------------------------------------------
+# --- bot/text/fmt.py: Jalali dates ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.tracking import (
+from bot.identifiers import (
     CODE_LENGTH,
     TrackingCodeError,
     damm_digit,

@@ -4,7 +4,7 @@ A reading is refused when it is below the latest known one (a meter does not run
 It needs the user's confirmation when the use it implies is absurd: more than
 MAX_DAILY_PER_UNIT m³ a day per unit, or more than MAX_TIMES_AVERAGE times the subscriber's
 average daily use over their recent bills. A stored self-reading and the consumption
-alert it may trigger (bot/notices.py) are committed in one transaction.
+alert it may trigger (bot/notify/notices.py) are committed in one transaction.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from bot import notices
-from bot.billing import bill_input
+from bot.billing.billing import bill_input
+from bot.notify import notices
 from bot.store.core import insert_reading
 from bot.store.interface import Store
 from bot.store.models import Bill, Reading, Subscriber

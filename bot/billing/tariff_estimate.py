@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import jdatetime
 
-from bot.fmt import TEHRAN, now_utc
+from bot.text.fmt import TEHRAN, now_utc
 from tariffs import BillInput, BillResult, get_schedule, what_if
 
 DEFAULT_DAYS = 60

@@ -1,7 +1,7 @@
 """A bill in Persian: every item of domain.md section 5 (seed 002 item 18), Jalali dates,
 Persian digits, and the bill ID and payment ID to pay with. Text only; labels from the locale.
 
-Money rows are the six bill columns (see bot/billing.py); a column that joins several engine
+Money rows are the six bill columns (see bot/billing/billing.py); a column that joins several engine
 lines (hot-month surcharge, sewage fixed fee, note 2) lists them as parts under it.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot import fmt
-from bot.billing import COLUMN_LINES
-from bot.i18n import t
+from bot.billing.billing import COLUMN_LINES
 from bot.store.models import Bill, Subscriber
+from bot.text import fmt
+from bot.text.i18n import t
 from tariffs import TariffError, get_schedule
 from tariffs.render import show
 

@@ -1,23 +1,25 @@
 """Background work of the running bot: the outbox notifier, operator alerts, payment reminders.
 
-`schedule_jobs(app)` registers everything on the Application's JobQueue; the jobs run
-only while the application runs (polling or webhook), never in tests or the CLI, which
-call the plain functions below instead.
+`schedule_jobs(app, deps)` registers everything on the Application's JobQueue; the jobs
+run only while the application runs (polling or webhook), never in tests or the CLI,
+which call the plain functions below instead. The jobs get what they need (`JobDeps`)
+as their job data, so this module does not import `bot.app`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
-from telegram.ext import CallbackContext
+from telegram.ext import Application, CallbackContext
 
-from bot import notices, workflow
-from bot.app import AbfaApplication
-from bot.fmt import TEHRAN, now_utc
-from bot.notifier import Notifier
+from bot.notify import notices
+from bot.notify.notifier import Notifier
+from bot.services import workflow
 from bot.settings import Settings
 from bot.store.interface import Store
+from bot.text.fmt import TEHRAN, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +27,20 @@ REMINDER_TIME = dt.time(9, 0, tzinfo=TEHRAN)
 ALERT_EVERY = 30.0  # seconds between looks for requests the operators' group has not seen
 
 
-def notifier_for(app: AbfaApplication) -> Notifier:
+@dataclass(frozen=True)
+class JobDeps:
+    """What the jobs need of the running bot: its store, settings and delivery limits."""
+
+    store: Store
+    settings: Settings
+    messages_per_second: float
+    messages_per_chat_second: float
+
+
+def notifier_for(app: Application, deps: JobDeps) -> Notifier:
     """The notifier of a running application, at its platform's limits; it stops with the app."""
-    return Notifier(app.bot, app.store, per_second=app.profile.messages_per_second,
-                    per_chat_second=app.profile.messages_per_chat_second,
+    return Notifier(app.bot, deps.store, per_second=deps.messages_per_second,
+                    per_chat_second=deps.messages_per_chat_second,
                     stopping=lambda: not app.running)
 
 
@@ -39,26 +51,28 @@ async def run_reminders(store: Store, settings: Settings, today: dt.date | None 
         return await notices.enqueue_due_reminders(conn, day, settings.reminder_days)
 
 
+def _deps(ctx: CallbackContext) -> JobDeps:
+    assert ctx.job is not None and isinstance(ctx.job.data, JobDeps)
+    return ctx.job.data
+
+
 async def _start_notifier(ctx: CallbackContext) -> None:
     app = ctx.application
-    assert isinstance(app, AbfaApplication)
-    app.create_task(notifier_for(app).run_forever(), name="outbox-notifier")
+    app.create_task(notifier_for(app, _deps(ctx)).run_forever(), name="outbox-notifier")
 
 
 async def _reminders(ctx: CallbackContext) -> None:
-    app = ctx.application
-    assert isinstance(app, AbfaApplication)
-    queued = await run_reminders(app.store, app.settings)
+    deps = _deps(ctx)
+    queued = await run_reminders(deps.store, deps.settings)
     log.info("payment reminders queued: %d", queued)
 
 
 async def _alerts(ctx: CallbackContext) -> None:
-    app = ctx.application
-    assert isinstance(app, AbfaApplication)
-    await workflow.alert_operators(app.store, app.settings.operators_chat)
+    deps = _deps(ctx)
+    await workflow.alert_operators(deps.store, deps.settings.operators_chat)
 
 
-def schedule_jobs(app: AbfaApplication) -> None:
+def schedule_jobs(app: Application, deps: JobDeps) -> None:
     """Register the notifier (a background task from start to stop), the daily payment
     reminders (09:00 Tehran, and once soon after start to catch up) and the operators'
     new-request alerts."""
@@ -66,8 +80,9 @@ def schedule_jobs(app: AbfaApplication) -> None:
     if jobs is None:
         log.warning("no JobQueue (install python-telegram-bot[job-queue]): no notifications")
         return
-    jobs.run_once(_start_notifier, when=0, name="outbox-notifier")
-    jobs.run_daily(_reminders, time=REMINDER_TIME, name="payment-reminders")
-    jobs.run_once(_reminders, when=30, name="payment-reminders-catch-up")
-    if app.settings.operators_chat is not None:
-        jobs.run_repeating(_alerts, interval=ALERT_EVERY, first=5, name="operator-alerts")
+    jobs.run_once(_start_notifier, when=0, data=deps, name="outbox-notifier")
+    jobs.run_daily(_reminders, time=REMINDER_TIME, data=deps, name="payment-reminders")
+    jobs.run_once(_reminders, when=30, data=deps, name="payment-reminders-catch-up")
+    if deps.settings.operators_chat is not None:
+        jobs.run_repeating(_alerts, interval=ALERT_EVERY, first=5, data=deps,
+                           name="operator-alerts")

@@ -19,15 +19,15 @@ from typing import Any
 
 import aiosqlite
 
-from bot import fmt
-from bot.fmt import now_utc
-from bot.i18n import t
-from bot.services.tracking import format_code
+from bot.identifiers import format_code
 from bot.store.core import verified_chat_ids
 from bot.store.db import fetchall, fetchone
 from bot.store.models import Subscriber
 from bot.store.outbox import enqueue, enqueue_many
-from bot.text import parse_int, to_ascii_digits
+from bot.text import fmt
+from bot.text.fmt import now_utc
+from bot.text.i18n import t
+from bot.text.normalise import parse_int, to_ascii_digits
 from tariffs import TariffError, above_pattern, list_schedules, pattern_for
 
 # A reading or bill is "far above the pattern" when its use exceeds the allowed use

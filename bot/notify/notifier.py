@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.fmt import now_utc
 from bot.store.interface import Store
 from bot.store.outbox import OutboxMessage
+from bot.text.fmt import now_utc
 
 log = logging.getLogger(__name__)
 

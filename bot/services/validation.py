@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.personal import normalize_mobile, normalize_national_id
 from bot.services.catalog import DocumentSpec, FieldSpec
-from bot.text import normalize_text, parse_int
+from bot.text.normalise import normalize_text, parse_int
+from bot.text.personal import normalize_mobile, normalize_national_id
 
 
 class InputError(ValueError):

@@ -17,13 +17,13 @@ from typing import Any
 
 import aiosqlite
 
-from bot import notices
-from bot.fmt import now_utc
+from bot.notify import notices
 from bot.services.catalog import Process, Service, process
 from bot.store.db import fetchone
 from bot.store.interface import Store
 from bot.store.request_models import Request
-from bot.text import parse_int
+from bot.text.fmt import now_utc
+from bot.text.normalise import parse_int
 from tariffs import BranchFeeInput, TariffError, branch_fee
 
 MAX_NOTE = 500

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.fmt import now_utc
 from bot.store.db import Database, fetchall
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
+from bot.text.fmt import now_utc
 
 SUBSCRIBER_COLUMNS = (
     "subscription_number", "file_number", "bill_id", "name", "national_id", "phone", "schedule",

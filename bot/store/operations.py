@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.fmt import now_utc
 from bot.store.db import Database
 from bot.store.request_models import Request
+from bot.text.fmt import now_utc
 
 
 class OperationsQueries:

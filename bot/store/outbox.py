@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.fmt import now_utc
 from bot.store.db import Database
+from bot.text.fmt import now_utc
 
 
 async def enqueue(

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import aiosqlite
 
-from bot.fmt import now_utc
-from bot.services.tracking import new_code
+from bot.identifiers import new_code
 from bot.store.db import Database, fetchone
 from bot.store.outbox import enqueue
 from bot.store.request_models import NewDocument, NewRequest, Request, RequestDocument, StageEntry
+from bot.text.fmt import now_utc
 
 CODE_ATTEMPTS = 8
 CANCELLED = "cancelled"

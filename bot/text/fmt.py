@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.text import to_ascii_digits, to_persian_digits
+from bot.text.normalise import to_ascii_digits, to_persian_digits
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 _THOUSANDS = "٬"  # Arabic thousands separator U+066C

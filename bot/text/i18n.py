@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from bot.text import to_persian_digits
+from bot.text.normalise import to_persian_digits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LOCALE = ROOT / "locales" / "fa.yml"
 CODE_PACKAGES = ("bot", "handlers", "tariffs")
 

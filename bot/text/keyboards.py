@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from telegram.ext import filters
 
-from bot.i18n import t
+from bot.text.i18n import t
 
 MENU_KEYS = (
     "menu.bills", "menu.subscriptions", "menu.services", "menu.track",

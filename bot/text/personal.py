@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import digits_only
+from bot.text.normalise import digits_only
 
 _MOBILE = re.compile(r"^9\d{9}$")
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.app import build_application
-from bot.demo_data import DEMO_CHAT, ensure_demo_data
-from bot.i18n import t
-from bot.notifier import Notifier
+from bot.notify.notifier import Notifier
 from bot.settings import Settings
-from bot.simulator import ApiCall, FakeBotAPI, SimUser
 from bot.store import SqliteStore
+from bot.text.i18n import t
+from bot.tools.demo_data import DEMO_CHAT, ensure_demo_data
+from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser
 
 DEMO_USER_ID = DEMO_CHAT
 TABRIZ = (38.0800, 46.2919)

@@ -1,7 +1,7 @@
 """Demo data: subscribers in East Azarbaijan cities, two years of bills, readings, requests.
 
 Everything is generated from a seed (reproducible) with valid identifiers, and every bill
-is computed by the real tariff engine (bot.billing), carrying the rounding remainder and
+is computed by the real tariff engine (bot.billing.billing), carrying the rounding remainder and
 any unpaid amount from one period to the next. Work is done in batches, so the same
 generator fills the 1,000,000-subscriber database of bench/.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.billing import bill_input, bill_row
+from bot.billing.billing import bill_input, bill_row
+from bot.billing.periods import Period, last_read_period, periods_until
 from bot.identifiers import BillId, SubscriptionNumber
-from bot.periods import Period, last_read_period, periods_until
 from bot.services import catalog
 from bot.services.catalog import FieldSpec
 from bot.store.interface import Store
@@ -47,7 +47,7 @@ HOT_MONTHS = {3, 4, 5, 6, 8}
 BATCH = 2000
 
 
-DEMO_CHAT = 100200300  # the console demo's user (bot/console.py)
+DEMO_CHAT = 100200300  # the console demo's user (bot/tools/console.py)
 REQUEST_EVERY = 100  # one open request per this many subscribers
 
 

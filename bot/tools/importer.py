@@ -20,14 +20,14 @@ from typing import Any
 
 import jdatetime
 
-from bot import notices
-from bot.billing import bill_input, bill_row
-from bot.fmt import parse_jalali
+from bot.billing.billing import bill_input, bill_row
 from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
-from bot.personal import normalize_mobile, normalize_national_id
+from bot.notify import notices
 from bot.store.core import insert_bills
 from bot.store.models import Subscriber
-from bot.text import normalize_text, parse_int
+from bot.text.fmt import parse_jalali
+from bot.text.normalise import normalize_text, parse_int
+from bot.text.personal import normalize_mobile, normalize_national_id
 from tariffs import TariffError, compute_bill, get_schedule
 
 SUBSCRIBER_REQUIRED = ("subscription_number", "bill_id", "name", "phone", "schedule", "city",

@@ -1,6 +1,6 @@
 """`python -m bot ops …`: the operators' actions for staff scripts and back-office systems.
 
-Every action goes through bot/workflow.py, the same code path as the operators' buttons
+Every action goes through bot/services/workflow.py, the same code path as the operators' buttons
 in the bot (same checks, same audit trail, same notices). The actor is `cli:<name>`
 (`--actor`, default the login name). Exit codes: 0 done, 1 refused (the reason on
 stderr), 2 bad arguments.
@@ -16,16 +16,17 @@ from typing import Any
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
-from bot import notices, workflow
 from bot.app import DEMO_TOKEN
-from bot.fmt import jalali_datetime
-from bot.i18n import t
-from bot.jobs import run_reminders
-from bot.notifier import Notifier
+from bot.identifiers import TrackingCodeError, parse_code
+from bot.notify import notices
+from bot.notify.jobs import run_reminders
+from bot.notify.notifier import Notifier
 from bot.platform import profile_for
-from bot.services.tracking import TrackingCodeError, parse_code
+from bot.services import workflow
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
+from bot.text.fmt import jalali_datetime
+from bot.text.i18n import t
 
 
 def add_parser(subparsers: Any) -> None:

@@ -7,8 +7,8 @@ import json
 import jdatetime
 import pytest
 
-from bot import fmt
-from bot.i18n import default_locale, t
+from bot.text import fmt
+from bot.text.i18n import default_locale, t
 from tariffs import BillInput, BranchFeeInput, branch_fee, compute_bill
 from tariffs.cli import main
 from tariffs.render import render_lines, render_steps
