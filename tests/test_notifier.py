@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections import Counter
 
 import pytest
@@ -181,11 +180,8 @@ async def test_broadcast_does_not_block_replies(running: Running) -> None:
     task = asyncio.create_task(notifier.drain())
     await asyncio.sleep(0.3)
     user = running.user(555, "زهرا")
-    started = time.monotonic()
     replies = await user.send("/start")
-    elapsed = time.monotonic() - started
     assert replies and replies[0].text == t("start.greeting", name="زهرا")
-    assert elapsed < 0.5
-    assert not task.done()
+    assert not task.done()  # answered while the broadcast is still draining
     report = await task
     assert report.sent == 600
