@@ -188,3 +188,20 @@ async def test_pay_buttons_for_unknown_or_superseded_bills(running, store):
     assert isinstance(found, Payable) and found.superseded
     replies = await user.press(f"pay:{bills[-2].bill_id}:{bills[-2].payment_id}")
     assert text_of(replies) == t("pay.superseded")
+
+
+def test_payment_settings_are_checked_and_the_token_never_shown():
+    import pytest
+
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match=r"ABFA_PAY_URL: .*unknown placeholders \['user'\]"):
+        load_settings(pay_url="https://pay.example/{user}")
+    with pytest.raises(SettingsError, match="ABFA_PAY_URL"):
+        load_settings(pay_url="pay.example/{bill_id}")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(pay_provider_token=CARD, reminder_days=-1)
+    assert CARD not in str(caught.value)
+    settings = load_settings(pay_provider_token=f" {CARD} ", bot_username="@abfa_bot")
+    assert settings.provider_token == CARD and settings.bot_username == "abfa_bot"
+    assert load_settings(pay_provider_token="  ").provider_token is None

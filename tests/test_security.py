@@ -16,6 +16,7 @@ import re
 import pytest
 
 from bot.app import build_application
+from bot.billing.view import render_public
 from bot.logs import setup_logging
 from bot.settings import load_settings
 from bot.store.request_models import NewDocument, NewRequest
@@ -125,7 +126,7 @@ async def test_a_typed_bill_id_shows_only_what_a_bank_shows(world):
     shown = " ".join(c.text for c in replies)
     assert digits(victim_sub.subscription_number) not in shown
     assert t("bill_items.labels.readings") not in shown and victim_sub.name not in shown
-    assert t("own.ask_phone_or_payment") in shown
+    assert t("own.ask_phone_or_payment") in shown and render_public(bills[0]) in shown
     assert await running.store.link(ATTACKER, victim_sub.id) is None
 
 
