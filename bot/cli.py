@@ -30,11 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--size", type=int, default=3000)
     data.add_argument("--seed", type=int, default=1398)
     imp = sub.add_parser("import", help="import the utility's CSV exports (docs/import.md)")
-    imp.add_argument("kind", choices=("subscribers", "bills"))
+    imp.add_argument("kind", choices=("subscribers", "bills", "payments"))
     imp.add_argument("file", type=Path)
     imp.add_argument("--accept-valid", action="store_true",
                      help="import the valid rows even when some are rejected")
     sub.add_parser("migrate", help="apply database migrations and print the schema version")
+    qr = sub.add_parser("qr", help="PNG QR code of the link that opens a bill's inquiry")
+    qr.add_argument("number", help="subscription number or bill ID")
+    qr.add_argument("--payment-id", help="with a bill ID: that one bill")
+    qr.add_argument("--output", type=Path, help="PNG file (default: qr-NUMBER.png)")
+    qr.add_argument("--username", help="the bot's username (default: ABFA_BOT_USERNAME)")
     ops_cli.add_parser(sub)
     return parser
 
@@ -49,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from bot.logs import setup_logging
 
-    secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret) if s)
+    secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret,
+                                                    settings.pay_provider_token) if s)
     setup_logging(settings.log_level, secrets)
     if args.command == "run":
         if not settings.has_token:
@@ -65,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.kind, args.file, args.accept_valid))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "qr":
+        return _qr(settings, args)
     if args.command == "ops":
         return asyncio.run(ops_cli.run(args, settings))
     return 2
@@ -121,11 +129,17 @@ async def _demo_data(path: Path, size: int, seed: int) -> int:
 
 async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool) -> int:
     from bot.store import SqliteStore
-    from bot.tools.importer import ImportFileError, import_bills, import_subscribers
+    from bot.tools.importer import (
+        ImportFileError,
+        import_bills,
+        import_payments,
+        import_subscribers,
+    )
 
     store = await SqliteStore(settings.database).open()
     try:
-        run = import_subscribers if kind == "subscribers" else import_bills
+        run = {"subscribers": import_subscribers, "bills": import_bills,
+               "payments": import_payments}[kind]
         report = await run(store, path, accept_valid=accept_valid)
     except ImportFileError as exc:
         print(f"nothing imported: {exc}", file=sys.stderr)
@@ -136,6 +150,26 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
     if report.rejected and not accept_valid:
         print("nothing imported: fix the rejected rows or use --accept-valid", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _qr(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.deep_links import LinkError
+    from bot.tools.qr import qr_for
+
+    username = (args.username or settings.bot_username or "").lstrip("@")
+    if not username:
+        print("the bot's username is needed: --username NAME or ABFA_BOT_USERNAME",
+              file=sys.stderr)
+        return 2
+    try:
+        link, path = qr_for(settings.platform, username, args.number, args.payment_id,
+                            args.output)
+    except LinkError:
+        print(f"not a subscription number or bill ID (with its payment ID): {args.number}",
+              file=sys.stderr)
+        return 1
+    print(f"{link}\t{path}")
+    return 0
 
 
 async def _migrate(settings: Settings) -> int:

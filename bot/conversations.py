@@ -42,3 +42,17 @@ def end_conversations(app: Application, update: Update, user_data: dict | None) 
         if user_data is not None and conv.name:
             user_data.pop(conv.name, None)
     return ended
+
+
+def enter_conversation(app: Application, update: Update, name: str, state: object) -> None:
+    """Put the user into `state` of the conversation called `name` (END leaves it), for a
+    flow entered from outside its own handlers (e.g. a free-text router calling an entry
+    point). Uses the same private API as `end_conversations`."""
+    for conv in conversation_handlers(app):
+        if conv.name != name:
+            continue
+        key = conv._get_key(update)
+        if state == ConversationHandler.END and conv._conversations.get(key) is None:
+            return
+        conv._update_state(state, key)
+        return

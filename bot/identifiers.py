@@ -57,11 +57,12 @@ Tracking codes (کد رهگیری) of requests: random, 11 digits, the last a Da
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.text.normalise import digits_only, to_persian_digits
+from bot.text.normalise import digits_only, to_ascii_digits, to_persian_digits
 
 Kind = Literal["subscription", "bill_id", "payment_id", "barcode"]
 
@@ -313,6 +314,26 @@ def parse_barcode(text: str, *, service_type: int | None = WATER) -> tuple[BillI
     digits = _digits(text, "barcode", BARCODE_LEN, BARCODE_LEN)
     bill = parse_bill_id(digits[:13], service_type=service_type)
     return bill, parse_payment_id(digits[13:], bill)
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def parse_bill_and_payment(text: str) -> tuple[BillId, PaymentId] | None:
+    """A water bill ID and its payment ID typed or pasted together (two numbers, in any
+    digits, with any words or separators around them, e.g. «شناسه قبض: … شناسه پرداخت: …»),
+    or the 26-digit barcode; None when the text is not such a pair. Both check digits of
+    the payment ID tie it to the bill ID, so two unrelated numbers pass one time in ~100."""
+    runs = _DIGIT_RUN.findall(to_ascii_digits(text or ""))
+    try:
+        if len(runs) == 1 and len(runs[0]) == BARCODE_LEN:
+            return parse_barcode(runs[0])
+        if len(runs) == 2:
+            bill = parse_bill_id(runs[0])
+            return bill, parse_payment_id(runs[1], bill)
+    except IdentifierError:
+        return None
+    return None
 
 
 # --- "either" input -------------------------------------------------------------------------

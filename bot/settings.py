@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,10 @@ class Platform(StrEnum):
 
     TELEGRAM = "telegram"
     BALE = "bale"
+
+
+PAY_URL_FIELDS = frozenset({"bill_id", "payment_id", "amount"})
+SECRET_FIELDS = frozenset({"token", "webhook_secret", "pay_provider_token"})
 
 
 class SettingsError(ValueError):
@@ -47,6 +52,11 @@ class Settings(BaseSettings):
     messages_per_chat_second: float | None = Field(None, gt=0)
     reminder_days: int = Field(3, ge=0, le=30)
     lookups_per_minute: int = Field(10, ge=1, description="per user, per kind of lookup")
+    pay_provider_token: SecretStr | None = Field(
+        None, description="Bale payments: the card number or wallet token money goes to")
+    pay_url: str | None = Field(
+        None, description="payment page URL with {bill_id}, {payment_id}, {amount} placeholders")
+    bot_username: str | None = Field(None, description="the bot's username, for deep links")
 
     @field_validator("operators", mode="before")
     @classmethod
@@ -71,6 +81,31 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("pay_url")
+    @classmethod
+    def _pay_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        try:
+            names = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a template: {exc}") from None
+        unknown = names - PAY_URL_FIELDS
+        if unknown:
+            raise ValueError(f"unknown placeholders {sorted(unknown)}; use {sorted(PAY_URL_FIELDS)}")
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        name = (value or "").strip().lstrip("@")
+        if value is not None and name and not name.replace("_", "").isalnum():
+            raise ValueError("letters, digits and _ only (the bot's @username)")
+        return name or None
+
     @model_validator(mode="after")
     def _webhook_needs_https(self) -> Settings:
         if self.webhook_url and not self.webhook_url.startswith("https://"):
@@ -81,6 +116,12 @@ class Settings(BaseSettings):
     def has_token(self) -> bool:
         """Whether a real bot token is configured."""
         return bool(self.token and self.token.get_secret_value().strip())
+
+    @property
+    def provider_token(self) -> str | None:
+        """The Bale payment provider token, if one is set."""
+        value = self.pay_provider_token.get_secret_value().strip() if self.pay_provider_token else ""
+        return value or None
 
     def is_operator(self, user_id: int | None) -> bool:
         """Whether this Telegram/Bale user is a configured operator."""
@@ -101,6 +142,6 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def _shown(value: object, field: str) -> str:
-    if field in {"token", "webhook_secret"}:
+    if field in SECRET_FIELDS:
         return "<hidden>"
     return repr(value)

@@ -1,6 +1,8 @@
 """All handler registration, in one place and in order.
 
-Group -1: commands and menu buttons that work at every step (handlers/navigation.py).
+Group -1: payments arriving from Bale (handlers/payments.py `early()`, before any
+conversation can take them), then commands and menu buttons that work at every step
+(handlers/navigation.py).
 Group 0: the features, each a module whose `build()` returns its handlers, in the order
 below, then the fallback that answers anything else. Handlers are built anew for each
 application: a ConversationHandler keeps its conversations in memory, so sharing one
@@ -24,6 +26,9 @@ from handlers import (
     my_requests,
     navigation,
     operators,
+    ownership,
+    payments,
+    ratings,
     self_reading,
     services,
     subscriptions,
@@ -31,8 +36,8 @@ from handlers import (
     tracking,
 )
 
-FEATURES: list = [operators, subscriptions, bills, tariff_menu, calculator, self_reading, info,
-                      services, tracking, my_requests, incidents]
+FEATURES: list = [operators, subscriptions, bills, ownership, payments, ratings, tariff_menu,
+                  calculator, self_reading, info, services, tracking, my_requests, incidents]
 
 
 def register(app: Application) -> None:
@@ -44,6 +49,7 @@ def register(app: Application) -> None:
         # re-checks its data (ownership, stage), so PTB's per_message advice does not apply.
         warnings.filterwarnings("ignore", message="If 'per_message=False'",
                                 category=PTBUserWarning)
+        app.add_handlers(payments.early(), group=-1)
         app.add_handlers(navigation.build(), group=-1)
         for module in FEATURES:
             app.add_handlers(module.build(), group=0)

@@ -1,22 +1,30 @@
 """«🧾 قبض من»: look up a bill by subscription number or bill ID, then its buttons.
 
 Conversation `bills` (draft in `user_data["bills"]`): the user's verified subscriptions are
-offered as buttons; any number can be typed instead (Persian digits and spaces accepted).
-A number not yet linked to this chat is shown only after ownership is proven (a phone
-contact that matches the phone on file, see handlers/ownership.py); then it is linked
-automatically with a default nickname «<city> <last four digits>» (no extra question, so
-the bill comes at once; «🏠 اشتراک‌های من» can add it again with another nickname).
+offered as buttons; any number can be typed instead (Persian digits and spaces accepted),
+or a bill ID with its payment ID, or the bill's barcode; `/start <number>` from a link or
+the QR code printed on a paper bill (bot/deep_links.py) opens the same inquiry, and a free-
+text router calls `inquire()`, the one entry point.
+
+Whoever holds the paper bill and types its bill ID sees what a bank's inquiry shows
+(amount, due date, period, consumption, paid or not, and the pay button); a subscription
+number alone shows nothing before a proof. The full bill (readings, lines, history,
+chart) is shown only after ownership is proven (handlers/ownership.py): the phone contact,
+or the payment ID of one of the last three bills typed at the same prompt. Then it is
+linked automatically with a default nickname «<city> <last four digits>» (no extra
+question, so the bill comes at once; «🏠 اشتراک‌های من» can add it again with another nickname).
 
 Buttons under a bill (callback data, checked against the chat's verified links every time,
 so forged data shows nothing personal): `bill:show:<subscriber>`, `bill:view:<bill>`,
-`bill:prev:<bill>:<offset>`, `bill:how:<bill>`, `bill:why:<bill>`, `bill:chart:<subscriber>`.
+`bill:prev:<bill>:<offset>`, `bill:how:<bill>`, `bill:why:<bill>`, `bill:chart:<subscriber>`;
+and the pay button of an unpaid bill (handlers/payments.py).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -25,26 +33,34 @@ from telegram.ext import (
     filters,
 )
 
+from bot import deep_links
 from bot.app import Ctx
 from bot.billing.billing import matches, recompute
 from bot.billing.chart import Labels, Point, chart_png
 from bot.billing.consumption import Analysis, analyse, pattern_of
-from bot.billing.view import period_label, render_bill, volume
-from bot.conversations import end_conversations
+from bot.billing.view import period_label, render_bill, render_public, volume
+from bot.conversations import end_conversations, enter_conversation
+from bot.identifiers import parse_bill_and_payment
+from bot.payments import options
 from bot.store.models import Bill, Link, Subscriber
+from bot.store.payments import Payable
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
+from bot.text.normalise import digits_only
+from bot.throttle import limiter_for
 from handlers.common import answer_query, message_text, reply, show
 from handlers.ownership import (
-    ask_contact,
+    ask_proof,
     check_contact,
+    check_payment_proof,
     default_nickname,
     find_subscriber,
-    has_phone,
     link_verified,
+    looks_like_payment_id,
     owned,
     phone_on_record,
+    proof_error,
     verify_error,
 )
 from tariffs import TariffError
@@ -57,13 +73,22 @@ CHART_PERIODS = 12
 MAX_MESSAGE = 4000
 
 
-def bill_buttons(bill: Bill) -> InlineKeyboardMarkup:
-    """The buttons under a bill."""
-    return inline([
+def pay_rows(ctx: Ctx, bill: Bill) -> list[list[InlineKeyboardButton]]:
+    """The pay button of an unpaid bill (none for a paid one or one with nothing to pay)."""
+    if not bill.payable_now:
+        return []
+    return [[options.pay_button(bill.bill_id, bill.payment_id, bill.payable, ctx.settings,
+                                ctx.profile)]]
+
+
+def bill_buttons(bill: Bill, ctx: Ctx) -> InlineKeyboardMarkup:
+    """The buttons under a bill: pay (if unpaid), previous bills, how, why, chart."""
+    rows = inline([
         [(t("bills.button_previous"), f"bill:prev:{bill.id}:0")],
         [(t("bills.button_how"), f"bill:how:{bill.id}"), (t("bills.button_why"), f"bill:why:{bill.id}")],
         [(t("bills.button_chart"), f"bill:chart:{bill.subscriber_id}")],
-    ])
+    ]).inline_keyboard
+    return InlineKeyboardMarkup([*pay_rows(ctx, bill), *rows])
 
 
 def back_to(bill: Bill) -> InlineKeyboardMarkup:
@@ -79,7 +104,8 @@ async def send_latest(update: Update, ctx: Ctx, link: Link, note: str | None = N
         return
     if note:
         await reply(update, note, main_menu())
-    await show(update, ctx, render_bill(bill, link.subscriber, link.nickname), bill_buttons(bill))
+    await show(update, ctx, render_bill(bill, link.subscriber, link.nickname),
+               bill_buttons(bill, ctx))
 
 
 async def start(update: Update, ctx: Ctx) -> int:
@@ -94,29 +120,117 @@ async def start(update: Update, ctx: Ctx) -> int:
     return ASK_NUMBER
 
 
-async def got_number(update: Update, ctx: Ctx) -> int:
-    """Find the subscription; show its bill if this chat owns it, else ask for proof."""
-    subscriber, error = await find_subscriber(update, ctx, message_text(update))
+async def inquire(update: Update, ctx: Ctx, text: str) -> int:
+    """THE entry point of the bill inquiry for a number typed, pasted or deep-linked:
+    a subscription number, a bill ID, a bill ID with its payment ID, or the barcode.
+
+    A subscription this chat owns shows its full bill. Anyone else who typed a bill ID sees
+    what a bank's inquiry shows (bot/billing/view.render_public: amount, due date, period,
+    consumption, paid or not, and the pay button); everyone else is asked for an ownership
+    proof (phone, or a recent payment ID) to see more. The IDs of a request's invoice show
+    that invoice and its pay button. Every lookup is throttled.
+
+    Returns the state of the `bills` conversation: ASK_NUMBER after a wrong number,
+    VERIFY while a proof is awaited, else END. Called from outside the conversation (a
+    free-text router), it puts the user into that state itself.
+    """
+    state = await _inquire(update, ctx, text)
+    enter_conversation(ctx.application, update, NAME, state)
+    return state
+
+
+async def _inquire(update: Update, ctx: Ctx, text: str) -> int:
+    pair = parse_bill_and_payment(text)
+    if pair is not None:
+        payable = await _throttled_payable(update, ctx, pair[0].digits, pair[1].digits)
+        if isinstance(payable, str):
+            await reply(update, payable)
+            return ASK_NUMBER
+        if payable is not None and payable.request is not None:
+            await _show_invoice(update, ctx, payable)
+            return ConversationHandler.END
+        if payable is not None and payable.bill is not None:
+            subscriber = await ctx.store.subscriber(payable.bill.subscriber_id)
+            assert subscriber is not None
+            return await _answer(update, ctx, subscriber, payable.bill, public=True)
+    subscriber, error = await find_subscriber(update, ctx, text)
     if subscriber is None:
         await reply(update, error or t("bills.unknown"))
         return ASK_NUMBER
+    typed = (digits_only(text) or "").lstrip("0")
+    return await _answer(update, ctx, subscriber, public=typed == subscriber.bill_id)
+
+
+async def _throttled_payable(update: Update, ctx: Ctx, bill_id: str, payment_id: str
+                             ) -> Payable | str | None:
+    who = update.effective_user.id if update.effective_user else update.effective_chat.id
+    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
+    if wait:
+        return t("common.throttled", seconds=wait)
+    return await ctx.store.payable(bill_id, payment_id)
+
+
+async def _show_invoice(update: Update, ctx: Ctx, payable: Payable) -> None:
+    """A request invoice named by its IDs: the amount, paid or not, and its pay button."""
+    request = payable.request
+    assert request is not None
+    status = (options.paid_line(payable) if payable.paid_at else t("inquiry.unpaid"))
+    markup = None
+    if payable.open:
+        markup = InlineKeyboardMarkup([[options.pay_button(
+            *payable.ids, payable.amount, ctx.settings, ctx.profile)]])
+    await reply(update, t("inquiry.invoice", amount=fmt.rials(payable.amount), status=status),
+                markup)
+    await reply(update, t("common.back_to_menu"), main_menu())
+
+
+async def _answer(update: Update, ctx: Ctx, subscriber: Subscriber, bill: Bill | None = None,
+                  *, public: bool) -> int:
+    """The full bill for an owner; for anyone else a proof request, after the bank-style
+    inquiry when `public` (the bill ID was typed: a subscription number alone shows nothing,
+    since the inquiry shows the bill ID, and with it the amount the payment ID is built from)."""
     chat_id = update.effective_chat.id
     link = await owned(ctx, chat_id, subscriber.id)
     if link is not None:
-        await send_latest(update, ctx, link)
+        if bill is None:
+            await send_latest(update, ctx, link)
+        else:
+            await show(update, ctx, render_bill(bill, subscriber, link.nickname),
+                       bill_buttons(bill, ctx))
         return ConversationHandler.END
     if await phone_on_record(ctx, chat_id, subscriber):
         return await _link_and_show(update, ctx, subscriber)
-    if not has_phone(subscriber):
-        await reply(update, verify_error("no_phone"), main_menu())
+    bill = bill or await ctx.store.latest_bill(subscriber.id)
+    if bill is not None and public:
+        await reply(update, render_public(bill), InlineKeyboardMarkup(pay_rows(ctx, bill))
+                    if bill.payable_now else None)
+    if not await ask_proof(update, subscriber, has_bills=bill is not None):
         return ConversationHandler.END
     ctx.user_data[NAME] = {"subscriber_id": subscriber.id}
-    await ask_contact(update)
     return VERIFY
 
 
-async def _link_and_show(update: Update, ctx: Ctx, subscriber: Subscriber) -> int:
-    await link_verified(ctx, update, subscriber, default_nickname(subscriber))
+async def got_number(update: Update, ctx: Ctx) -> int:
+    """A number typed at the prompt."""
+    return await _inquire(update, ctx, message_text(update))
+
+
+async def from_deep_link(update: Update, ctx: Ctx) -> int:
+    """`/start <number>` from a link or a QR code on the paper bill (bot/deep_links.py)."""
+    text = deep_links.number_of(ctx.args[0] if ctx.args else "")
+    if text is None:
+        await reply(update, t("start.greeting_anonymous"), main_menu())
+        return ConversationHandler.END
+    ctx.user_data.pop(NAME, None)
+    state = await _inquire(update, ctx, text)
+    if state == ASK_NUMBER:
+        await reply(update, t("bills.ask_number"), main_menu())
+    return state
+
+
+async def _link_and_show(update: Update, ctx: Ctx, subscriber: Subscriber,
+                         proof: str = "phone") -> int:
+    await link_verified(ctx, update, subscriber, default_nickname(subscriber), proof=proof)
     link = await owned(ctx, update.effective_chat.id, subscriber.id)
     assert link is not None
     await send_latest(update, ctx, link, t("bills.linked_note", nickname=link.nickname))
@@ -124,12 +238,18 @@ async def _link_and_show(update: Update, ctx: Ctx, subscriber: Subscriber) -> in
     return ConversationHandler.END
 
 
-async def got_contact(update: Update, ctx: Ctx) -> int:
-    """Check the shared contact against the phone on file."""
+async def _draft_subscriber(update: Update, ctx: Ctx) -> Subscriber | None:
     draft = ctx.user_data.get(NAME) or {}
     subscriber = await ctx.store.subscriber(int(draft.get("subscriber_id", 0)))
     if subscriber is None:
         await reply(update, t("common.expired_button"), main_menu())
+    return subscriber
+
+
+async def got_contact(update: Update, ctx: Ctx) -> int:
+    """Check the shared contact against the phone on file."""
+    subscriber = await _draft_subscriber(update, ctx)
+    if subscriber is None:
         return ConversationHandler.END
     error = await check_contact(update, ctx, subscriber)
     if error in ("not_own", "bad_phone"):
@@ -143,10 +263,22 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     return await _link_and_show(update, ctx, subscriber)
 
 
-async def contact_expected(update: Update, ctx: Ctx) -> int:
-    """Typed text where the contact button was expected."""
-    await reply(update, t("subs.verify.press_button"))
-    return VERIFY
+async def got_text_at_proof(update: Update, ctx: Ctx) -> int:
+    """Typed text where a proof is expected: a payment ID is checked, anything else (a
+    typed phone number too) is told to use the button or type a payment ID."""
+    text = message_text(update)
+    if not looks_like_payment_id(text):
+        await reply(update, t("subs.verify.press_button"))
+        return VERIFY
+    subscriber = await _draft_subscriber(update, ctx)
+    if subscriber is None:
+        return ConversationHandler.END
+    error = await check_payment_proof(update, ctx, subscriber, text)
+    if error is not None:
+        await reply(update, proof_error(error))
+        return VERIFY
+    await reply(update, t("own.done_bill"))
+    return await _link_and_show(update, ctx, subscriber, proof="bill")
 
 
 # --- buttons -----------------------------------------------------------------------------
@@ -189,7 +321,8 @@ async def view_bill(update: Update, ctx: Ctx) -> None:
     found = await owned_bill(update, ctx, _ids(update)[0])
     if found:
         bill, link = found
-        await show(update, ctx, render_bill(bill, link.subscriber, link.nickname), bill_buttons(bill))
+        await show(update, ctx, render_bill(bill, link.subscriber, link.nickname),
+                   bill_buttons(bill, ctx))
 
 
 async def previous_bills(update: Update, ctx: Ctx) -> None:
@@ -329,12 +462,13 @@ def build() -> list:
             entry_points=[
                 MessageHandler(button_filter("menu.bills"), start),
                 CommandHandler("bill", start),
+                CommandHandler("start", from_deep_link, has_args=True),
             ],
             states={
                 ASK_NUMBER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_number)],
                 VERIFY: [
                     MessageHandler(filters.CONTACT, got_contact),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, got_text_at_proof),
                 ],
             },
             fallbacks=[],

@@ -67,7 +67,7 @@ async def show_request(update: Update, ctx: Ctx) -> None:
     await answer_query(update)
     request = await _own_request(update, ctx)
     if request is not None:
-        text, markup = await owner_view(ctx.store, request)
+        text, markup = await owner_view(ctx, request)
         await show(update, ctx, text, markup)
 
 

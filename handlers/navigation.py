@@ -26,9 +26,12 @@ from handlers.common import ensure_chat, reply
 
 
 async def start(update: Update, ctx: Ctx) -> None:
-    """Greet the user and show the main menu."""
+    """Greet the user and show the main menu. `/start <payload>` (a link or the QR code of
+    a paper bill, bot/deep_links.py) ends the old flow and lets the bill inquiry answer."""
     end_conversations(ctx.application, update, ctx.user_data)
     await ensure_chat(update, ctx, refresh=True)
+    if ctx.args:
+        return
     user = update.effective_user
     text = t("start.greeting", name=user.first_name) if user and user.first_name else t(
         "start.greeting_anonymous"

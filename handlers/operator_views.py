@@ -168,6 +168,9 @@ def request_card(request: Request, history: list[dict], documents: int,
                        longitude=fmt.number(request.longitude, 5)))
     if request.invoice_amount:
         lines.append(t("ops.line_invoice", amount=fmt.rials(request.invoice_amount)))
+        if request.invoice_paid_at is not None:
+            lines.append(t("ops.line_invoice_paid", moment=fmt.jalali_datetime(
+                request.invoice_paid_at), reference=fmt.digits(request.invoice_paid_ref or "—")))
     if request.pending_document:
         lines.append(t("ops.line_pending_document",
                        document=document_title(proc, request.pending_document)))

@@ -1,29 +1,55 @@
-"""Finding a subscription from a typed number, and proving ownership by phone contact.
+"""Finding a subscription from a typed number, and proving ownership of it.
 
 Used by the bill lookup (handlers/bills.py) and «my subscriptions» (handlers/subscriptions.py).
 
 Privacy rule: a chat sees a subscription's bill details only through a verified link. A link
-is created only once ownership is proven: the user shares their own contact with the
-`request_contact` button (`contact.user_id` must be the sender: a forwarded contact of someone
-else is refused) and its mobile equals the phone on file (both normalised with
-`normalize_mobile`). A shared own contact is stored as the chat's verified phone even when it
-does not match, and is reused without asking again for other subscriptions with that phone.
+is created only once ownership is proven, in one of two ways, and records which:
+
+* `phone`: the user shares their own contact with the `request_contact` button
+  (`contact.user_id` must be the sender: a forwarded contact of someone else is refused)
+  and its mobile equals the phone on file (both normalised with `normalize_mobile`). A
+  shared own contact is stored as the chat's verified phone even when it does not match,
+  and is reused without asking again for other subscriptions with that phone.
+* `bill`: for tenants and family, whose phone is not the one on file: the payment ID of
+  one of the subscription's last three bills (what the paper bill carries), checked
+  against the subscription's own bill ID, throttled like every lookup. Its strength is
+  that of holding a recent paper bill: the national payment ID is built from the amount,
+  year and period, which the bank-style inquiry of the bill ID shows, so it keeps out
+  those who only guess numbers, not those who saw the bill. Hence the owner's
+  phone-proven chats are told at once (a short notice) and can remove such a link with
+  one button (`own:revoke:<subscriber>:<chat>` → `own:revokeok:…`), and the removed chat
+  is told.
 """
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 
 from bot.app import Ctx
 from bot.billing.view import city_name
-from bot.identifiers import SERVICE_TYPES, BillId, IdentifierError, classify_number
+from bot.identifiers import (
+    SERVICE_TYPES,
+    BillId,
+    IdentifierError,
+    classify_number,
+    parse_bill_and_payment,
+    parse_bill_id,
+    parse_payment_id,
+)
+from bot.notify import notices
+from bot.store.core import prove_link, remove_link
 from bot.store.models import Link, Subscriber
+from bot.store.payments import phone_proven_chats
 from bot.text import fmt
 from bot.text.i18n import t
-from bot.text.keyboards import contact_request
+from bot.text.keyboards import contact_request, inline, main_menu
+from bot.text.normalise import digits_only
 from bot.text.personal import normalize_mobile
 from bot.throttle import limiter_for
-from handlers.common import ensure_chat, reply
+from handlers.common import answer_query, ensure_chat, reply, show
+
+PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
 
 NUMBER_ERRORS = {
     "not_digits": "bills.errors.not_digits",
@@ -37,6 +63,9 @@ VERIFY_ERRORS = {
     "bad_phone": "subs.verify.bad_phone",
     "mismatch": "subs.verify.mismatch",
     "no_phone": "subs.verify.no_phone",
+    "bad_payment_id": "own.bad_payment_id",
+    "payment_mismatch": "own.payment_mismatch",
+    "no_bills": "own.no_bills",
 }
 
 
@@ -93,16 +122,20 @@ async def owned(ctx: Ctx, chat_id: int, subscriber_id: int) -> Link | None:
 
 
 async def link_verified(
-    ctx: Ctx, update: Update, subscriber: Subscriber, nickname: str, *, rename: bool = False
+    ctx: Ctx, update: Update, subscriber: Subscriber, nickname: str, *, rename: bool = False,
+    proof: str = "phone",
 ) -> None:
-    """Link a subscription to the chat as proven; an existing nickname is kept unless `rename`."""
+    """Link a subscription to the chat as proven (`proof`: phone or bill); an existing
+    nickname is kept unless `rename`. A link proven with a bill tells the owner's
+    phone-proven chats in the same transaction."""
     chat_id = update.effective_chat.id
     await ensure_chat(update, ctx)
-    existing = await ctx.store.link(chat_id, subscriber.id)
-    keep = existing is not None and not rename
-    await ctx.store.link_subscription(chat_id, subscriber.id,
-                                      existing.nickname if keep and existing else nickname)
-    await ctx.store.verify_link(chat_id, subscriber.id)
+    async with ctx.store.transaction() as conn:
+        await prove_link(conn, chat_id, subscriber.id, nickname, proof, rename=rename)
+        if proof == "bill":
+            owners = await phone_proven_chats(conn, subscriber.id)
+            await notices.linked_by_bill(conn, subscriber.id, subscriber.subscription_number,
+                                         chat_id, owners)
 
 
 async def phone_on_record(ctx: Ctx, chat_id: int, subscriber: Subscriber) -> bool:
@@ -115,11 +148,6 @@ async def phone_on_record(ctx: Ctx, chat_id: int, subscriber: Subscriber) -> boo
 def has_phone(subscriber: Subscriber) -> bool:
     """Whether a usable mobile is on file (else ownership cannot be proven here)."""
     return normalize_mobile(subscriber.phone or "") is not None
-
-
-async def ask_contact(update: Update) -> None:
-    """Explain why and show the button that shares the user's own phone."""
-    await reply(update, t("subs.verify.ask"), contact_request(t("subs.verify.button")))
 
 
 async def check_contact(update: Update, ctx: Ctx, subscriber: Subscriber) -> str | None:
@@ -144,3 +172,116 @@ async def check_contact(update: Update, ctx: Ctx, subscriber: Subscriber) -> str
 def verify_error(code: str) -> str:
     """The Persian message of a failed ownership check."""
     return t(VERIFY_ERRORS[code])
+
+
+async def ask_proof(update: Update, subscriber: Subscriber, has_bills: bool) -> bool:
+    """Ask for a proof: the phone button, and (when there are bills) a payment ID typed.
+    False when neither is possible (no phone on file and no bill)."""
+    if has_phone(subscriber):
+        key = "own.ask_phone_or_payment" if has_bills else "subs.verify.ask"
+        await reply(update, t(key), contact_request(t("subs.verify.button")))
+        return True
+    if has_bills:
+        await reply(update, t("own.ask_payment_only"))
+        return True
+    await reply(update, verify_error("no_phone"), main_menu())
+    return False
+
+
+def typed_phone(text: str) -> bool:
+    """Whether a typed message is a mobile number (the button must be used instead)."""
+    return normalize_mobile(text) is not None
+
+
+async def check_payment_proof(update: Update, ctx: Ctx, subscriber: Subscriber, text: str
+                              ) -> str | None:
+    """Check a typed payment ID (or the bill ID and payment ID, or the barcode) against the
+    subscription's last three bills: None when it proves ownership, else the error code
+    (`throttled:<seconds>`, `bad_payment_id`, `payment_mismatch`, `no_bills`)."""
+    who = update.effective_user.id if update.effective_user else update.effective_chat.id
+    wait = limiter_for(ctx.application, "proof", ctx.settings.lookups_per_minute).wait(who)
+    if wait:
+        return f"throttled:{wait}"
+    bills = await ctx.store.bills(subscriber.id, limit=PROOF_BILLS)
+    if not bills:
+        return "no_bills"
+    pair = parse_bill_and_payment(text)
+    try:
+        own_bill = parse_bill_id(subscriber.bill_id)
+        if pair is not None:
+            if pair[0].digits != own_bill.digits:
+                return "payment_mismatch"
+            payment_id = pair[1].digits
+        else:
+            payment_id = parse_payment_id(text, own_bill).digits
+    except IdentifierError:
+        return "bad_payment_id"
+    return None if any(b.payment_id == payment_id for b in bills) else "payment_mismatch"
+
+
+def proof_error(code: str) -> str:
+    """The Persian message of a failed payment-ID proof."""
+    if code.startswith("throttled:"):
+        return t("common.throttled", seconds=int(code.split(":")[1]))
+    return verify_error(code)
+
+
+def looks_like_payment_id(text: str) -> bool:
+    """A typed answer that should be checked as a payment ID (digits, not a mobile)."""
+    return not typed_phone(text) and (digits_only(text) is not None
+                                      or parse_bill_and_payment(text) is not None)
+
+
+# --- the owner removes a link proven with a bill -------------------------------------------
+
+
+async def _revoke_target(update: Update, ctx: Ctx) -> tuple[Link, int] | None:
+    """(the owner's phone-proven link, the other chat) of a revoke button, or None."""
+    _, _, sub_text, chat_text = update.callback_query.data.split(":")[:4]
+    mine = await owned(ctx, update.effective_chat.id, int(sub_text))
+    other = await ctx.store.link(int(chat_text), int(sub_text))
+    if mine is None or mine.proof != "phone" or other is None or other.proof != "bill":
+        await reply(update, t("own.revoke_nothing"), main_menu())
+        return None
+    return mine, int(chat_text)
+
+
+async def confirm_revoke(update: Update, ctx: Ctx) -> None:
+    """`own:revoke:<subscriber>:<chat>`: ask the owner before removing the other chat's link."""
+    await answer_query(update)
+    found = await _revoke_target(update, ctx)
+    if found is None:
+        return
+    mine, other = found
+    await show(update, ctx, t("own.revoke_confirm", nickname=mine.nickname), inline([[
+        (t("own.button_revoke_yes"), f"own:revokeok:{mine.subscriber.id}:{other}"),
+        (t("subs.button_keep"), "own:keep"),
+    ]]))
+
+
+async def revoke(update: Update, ctx: Ctx) -> None:
+    """`own:revokeok:<subscriber>:<chat>`: remove the link and tell the chat that lost it."""
+    await answer_query(update)
+    found = await _revoke_target(update, ctx)
+    if found is None:
+        return
+    mine, other = found
+    async with ctx.store.transaction() as conn:
+        if await remove_link(conn, other, mine.subscriber.id):
+            await notices.link_removed(conn, other, mine.subscriber.subscription_number)
+    await show(update, ctx, t("own.revoked", nickname=mine.nickname), None)
+
+
+async def keep(update: Update, ctx: Ctx) -> None:
+    """`own:keep`: nothing removed."""
+    await answer_query(update)
+    await show(update, ctx, t("own.kept"), None)
+
+
+def build() -> list:
+    """The owner's buttons for links proven with a bill."""
+    return [
+        CallbackQueryHandler(confirm_revoke, pattern=r"^own:revoke:\d+:-?\d+$"),
+        CallbackQueryHandler(revoke, pattern=r"^own:revokeok:\d+:-?\d+$"),
+        CallbackQueryHandler(keep, pattern=r"^own:keep$"),
+    ]

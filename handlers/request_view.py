@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.app import Ctx
 from bot.identifiers import format_code
+from bot.payments import options
 from bot.services import catalog
 from bot.services.catalog import Process, Service
-from bot.store import Store
 from bot.store.request_models import Request, StageEntry
+from bot.text import fmt
 from bot.text.fmt import jalali_datetime, rials
 from bot.text.i18n import t
 from bot.text.keyboards import inline
@@ -59,25 +61,44 @@ def public_view(request: Request) -> str:
              stage=stage_title(proc, request.stage), status=status_label(request.status))
 
 
-async def owner_view(store: Store, request: Request) -> tuple[str, InlineKeyboardMarkup]:
-    """For the owner: stage, history with Jalali times, next step, what to do now, buttons."""
+async def owner_view(ctx: Ctx, request: Request) -> tuple[str, InlineKeyboardMarkup]:
+    """For the owner: stage, history with Jalali times, the invoice with its national IDs,
+    next step, what to do now, buttons (pay, send a document, cancel, list)."""
     proc = catalog.process(request.kind, request.service)
-    history = await store.request_stages(request.id)
+    history = await ctx.store.request_stages(request.id)
     lines = [
         t("track.owner", service=process_title(request), code=format_code(request.code),
           created=jalali_datetime(request.created_at), status=status_label(request.status),
           stage=stage_title(proc, request.stage)),
         t("track.history_title"),
         *(_history_line(request, proc, entry) for entry in history),
+        *_invoice_lines(request),
     ]
     lines += _next_and_action(request, proc)
-    rows = []
+    rows: list[list[InlineKeyboardButton]] = []
+    if request.status == "open" and request.invoice_due and request.invoice_bill_id:
+        rows.append([options.pay_button(request.invoice_bill_id, request.invoice_payment_id or "",
+                                        request.invoice_amount or 0, ctx.settings, ctx.profile)])
+    buttons = []
     if request.status == "open" and request.pending_document:
-        rows.append([(t("requests.button_send_document"), f"req:doc:{request.id}")])
+        buttons.append([(t("requests.button_send_document"), f"req:doc:{request.id}")])
     if cancellable(request):
-        rows.append([(t("requests.button_cancel"), f"req:cancel:{request.id}")])
-    rows.append([(t("requests.button_list"), "req:list")])
-    return "\n".join(lines), inline(rows)
+        buttons.append([(t("requests.button_cancel"), f"req:cancel:{request.id}")])
+    buttons.append([(t("requests.button_list"), "req:list")])
+    return "\n".join(lines), InlineKeyboardMarkup([*rows, *inline(buttons).inline_keyboard])
+
+
+def _invoice_lines(request: Request) -> list[str]:
+    """The invoice: amount and national IDs, and when and how it was paid."""
+    if request.invoice_amount is None or not request.invoice_bill_id:
+        return []
+    lines = [t("track.invoice", amount=rials(request.invoice_amount),
+               bill_id=fmt.digits(request.invoice_bill_id),
+               payment_id=fmt.digits(request.invoice_payment_id or ""))]
+    if request.invoice_paid_at is not None:
+        lines.append(t("track.invoice_paid", date=jalali_datetime(request.invoice_paid_at),
+                       reference=fmt.digits(request.invoice_paid_ref or "—")))
+    return lines
 
 
 def _history_line(request: Request, proc: Process | None, entry: StageEntry) -> str:

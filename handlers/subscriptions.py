@@ -1,7 +1,8 @@
 """«🏠 اشتراک‌های من»: link several subscriptions to one chat with a nickname each; unlink.
 
 Conversation `subs` (draft `user_data["subs"]`: subscriber id, then nickname): number →
-nickname → ownership proof (handlers/ownership.py) → linked and verified. Nothing is stored
+nickname → ownership proof (handlers/ownership.py: the phone contact, or a payment ID of one
+of the last three bills typed at the same step) → linked and verified. Nothing is stored
 until ownership is proven, so /cancel or a mismatching phone leaves no half-made link.
 The list shows each link with buttons `bill:show:<subscriber>` (handlers/bills.py) and
 `subs:del:<subscriber>` → `subs:delok:<subscriber>` (confirm) or `subs:keep`.
@@ -26,13 +27,16 @@ from bot.text.keyboards import button_filter, choices, inline, main_menu
 from bot.text.normalise import digits_only
 from handlers.common import answer_query, message_text, reply, show
 from handlers.ownership import (
-    ask_contact,
+    ask_proof,
     check_contact,
+    check_payment_proof,
     find_subscriber,
     has_phone,
     link_verified,
+    looks_like_payment_id,
     owned,
     phone_on_record,
+    proof_error,
     verify_error,
 )
 
@@ -49,7 +53,8 @@ async def list_text(ctx: Ctx, chat_id: int) -> tuple[str, list[list[tuple[str, s
     rows = [t("subs.list_title")]
     buttons = []
     for link in links:
-        status = t("subs.verified") if link.verified else t("subs.unverified")
+        status = (t("subs.unverified") if not link.verified else
+                  t("subs.verified_by_bill") if link.proof == "bill" else t("subs.verified"))
         rows.append(t("subs.list_item", nickname=link.nickname, status=status,
                       number=fmt.digits(link.subscriber.subscription_number)))
         row = [(t("subs.button_remove", nickname=link.nickname), f"subs:del:{link.subscriber.id}")]
@@ -91,7 +96,7 @@ async def got_number(update: Update, ctx: Ctx) -> int:
         ctx.user_data.pop(NAME, None)
         await reply(update, t("subs.already_linked", nickname=link.nickname), main_menu())
         return ConversationHandler.END
-    if not has_phone(subscriber):
+    if not has_phone(subscriber) and await ctx.store.latest_bill(subscriber.id) is None:
         ctx.user_data.pop(NAME, None)
         await reply(update, verify_error("no_phone"), main_menu())
         return ConversationHandler.END
@@ -113,7 +118,7 @@ async def got_nickname(update: Update, ctx: Ctx) -> int:
         return await expired(update, ctx)
     if await phone_on_record(ctx, update.effective_chat.id, subscriber):
         return await _added(update, ctx)
-    await ask_contact(update)
+    await ask_proof(update, subscriber, await ctx.store.latest_bill(subscriber.id) is not None)
     return VERIFY
 
 
@@ -135,21 +140,34 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     return await _added(update, ctx)
 
 
-async def _added(update: Update, ctx: Ctx) -> int:
+async def _added(update: Update, ctx: Ctx, proof: str = "phone") -> int:
     draft = ctx.user_data.pop(NAME)
     subscriber = await ctx.store.subscriber(int(draft["subscriber_id"]))
     assert subscriber is not None
-    await link_verified(ctx, update, subscriber, draft["nickname"], rename=True)
+    await link_verified(ctx, update, subscriber, draft["nickname"], rename=True, proof=proof)
     await reply(update, t("subs.added", nickname=draft["nickname"]), main_menu())
     text, buttons = await list_text(ctx, update.effective_chat.id)
     await reply(update, text, inline(buttons))
     return ConversationHandler.END
 
 
-async def contact_expected(update: Update, ctx: Ctx) -> int:
-    """Typed text where the contact button was expected."""
-    await reply(update, t("subs.verify.press_button"))
-    return VERIFY
+async def got_text_at_proof(update: Update, ctx: Ctx) -> int:
+    """Typed text where a proof is expected: a payment ID of one of the last three bills
+    proves ownership (handlers/ownership.py); anything else, use the button."""
+    text = message_text(update)
+    if not looks_like_payment_id(text):
+        await reply(update, t("subs.verify.press_button"))
+        return VERIFY
+    draft = ctx.user_data.get(NAME) or {}
+    subscriber = await ctx.store.subscriber(int(draft.get("subscriber_id", 0)))
+    if subscriber is None or "nickname" not in draft:
+        return await expired(update, ctx)
+    error = await check_payment_proof(update, ctx, subscriber, text)
+    if error is not None:
+        await reply(update, proof_error(error))
+        return VERIFY
+    await reply(update, t("own.done_bill"))
+    return await _added(update, ctx, proof="bill")
 
 
 async def expired(update: Update, ctx: Ctx) -> int:
@@ -212,7 +230,7 @@ def build() -> list:
                 NICKNAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nickname)],
                 VERIFY: [
                     MessageHandler(filters.CONTACT, got_contact),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, contact_expected),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, got_text_at_proof),
                 ],
             },
             fallbacks=[],

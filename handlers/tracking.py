@@ -60,7 +60,7 @@ async def _lookup(update: Update, ctx: Ctx, text: str) -> int:
         await reply(update, t("track.not_found"))
         return CODE
     if request.chat_id == chat_id:
-        text, markup = await owner_view(ctx.store, request)
+        text, markup = await owner_view(ctx, request)
         await reply(update, text, markup)
         await reply(update, t("common.back_to_menu"), main_menu())
     else:

@@ -64,7 +64,7 @@ async def test_lookup_with_wrong_inputs_then_contact_proves_ownership(running, h
     assert t("bills.errors.too_short") in text_of(await u.send("۱۲۳"))
 
     replies = await u.send(spaced_persian(sub.subscription_number))
-    assert t("subs.verify.ask") in text_of(replies) and contact_button(replies)
+    assert t("own.ask_phone_or_payment") in text_of(replies) and contact_button(replies)
     assert t("subs.verify.press_button") in text_of(await u.send(PHONE))
     replies = await u.share_contact(PHONE, user_id=STRANGER)
     assert t("subs.verify.not_own") in text_of(replies)
@@ -96,7 +96,7 @@ async def test_bill_id_lookup_and_verified_phone_reused(running, home, store):
     await u.share_contact(PHONE)
     await u.send(t("menu.bills"))
     replies = await u.send(second.subscription_number)
-    assert t("subs.verify.ask") not in text_of(replies)
+    assert t("own.ask_phone_or_payment") not in text_of(replies)
     assert t("bills.linked_note", nickname=f"مراغه {fmt.digits(second.subscription_number[-4:])}") \
         in text_of(replies)
     assert [link.subscriber.id for link in await store.links(USER)] == [sub.id, second.id]
@@ -147,7 +147,7 @@ async def test_restart_in_the_middle_resumes(running, home, store):
     assert t("bills.errors.check_digit") in text_of(await u.send(wrong_check(sub.subscription_number)))
     await running.restart()
     replies = await u.send(sub.subscription_number)
-    assert t("subs.verify.ask") in text_of(replies)
+    assert t("own.ask_phone_or_payment") in text_of(replies)
     await running.restart()
     replies = await u.share_contact(PHONE)
     assert fmt.digits(bills[-1].payment_id) in text_of(replies)

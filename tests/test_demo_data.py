@@ -21,7 +21,10 @@ async def test_generated_data_is_valid_and_chained(store):
         for newer, older in itertools.pairwise(bills):
             assert newer.carry_in == older.carry_out
             assert newer.prev_reading == older.curr_reading
-            assert newer.previous_balance == (0 if older.paid_at else older.payable)
+            # the debt of a bill unpaid when the next was issued is carried (a later payment
+            # of a bill that carried it settles it, so it may be marked paid by now)
+            unpaid_then = older.paid_at is None or older.paid_at.date() > newer.issue_date
+            assert newer.previous_balance == (older.payable if unpaid_then else 0)
         for bill in bills:
             assert matches(bill, recompute(subscriber, bill))
             if bill.payment_id:

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from bot.app import build_application
 from bot.conversations import conversation_handlers
+from bot.services import workflow
 from bot.settings import load_settings
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
@@ -125,8 +126,8 @@ def entries() -> list[tuple[str, str]]:
     found += [("press", data) for data in sorted(sample_callbacks(app))]
     found += [("deep", name) for name in DEEP]
     return [*found, ("own_request", "req:doc:"), ("own_request", "req:show:"),
-            ("own_request", "req:cancel:"), ("operator", "/ops"), ("operator", "/outage"),
-            ("operator", "op:open:")]
+            ("own_request", "req:cancel:"), ("own_closed", "rate:"), ("operator", "/ops"),
+            ("operator", "/outage"), ("operator", "op:open:")]
 
 
 async def enter(running, entry: tuple[str, str], linked: int | None, depth: int,
@@ -155,6 +156,12 @@ async def enter(running, entry: tuple[str, str], linked: int | None, depth: int,
             await conn.execute("UPDATE requests SET pending_document='deed_or_permit' WHERE id=?",
                                (request.id,))
         return user, await user.press(f"{value}{request.id}")
+    if kind == "own_closed":  # the stars under the closing notice of one's own request
+        request = await store.create_request(NewRequest(
+            kind="service", service="extra_siphon", chat_id=user.id, user_id=user.id,
+            stage="registered"))
+        await workflow.close(store, request.code, f"operator:{OPERATOR_ID}")
+        return user, await user.press(f"{value}{request.id}:4")
     if kind == "press":
         return user, await user.press(value)
     if kind == "deep":

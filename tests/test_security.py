@@ -16,6 +16,7 @@ import re
 import pytest
 
 from bot.app import build_application
+from bot.billing.view import render_public
 from bot.logs import setup_logging
 from bot.settings import load_settings
 from bot.store.request_models import NewDocument, NewRequest
@@ -104,7 +105,7 @@ async def test_attacker_sees_nothing_of_the_victim(world):
         await attacker.send_photo(None)  # a request_document state would take this file
         await attacker.send("۱۲۳۴۵")  # a self-reading state would take this number
     for text in (f"/track {request.code}", t("menu.track"), request.code,
-                 t("menu.bills"), victim_sub.subscription_number, digits(victim_sub.bill_id),
+                 t("menu.bills"), victim_sub.subscription_number,
                  t("menu.subscriptions"), t("subs.button_add"), victim_sub.subscription_number,
                  "/requests", "/reading", "/bill", victim_sub.subscription_number):
         await attacker.send(text)
@@ -112,6 +113,21 @@ async def test_attacker_sees_nothing_of_the_victim(world):
     assert calls, "the attacker got no answers at all"
     assert leaks(calls, victim_sub, request) == []
     assert await victim_state(store, request, victim_sub) == before
+
+
+async def test_a_typed_bill_id_shows_only_what_a_bank_shows(world):
+    """Whoever holds the paper bill sees the bank-style inquiry (issue 12): the bill ID they
+    typed, the amount, due date, period and consumption; nothing else of the victim's."""
+    running, victim_sub, request, bills = world
+    attacker = running.user(ATTACKER)
+    await attacker.send(t("menu.bills"))
+    replies = await attacker.send(digits(victim_sub.bill_id))
+    assert leaks(replies, victim_sub, request) == ["bill id"]  # their own input, echoed
+    shown = " ".join(c.text for c in replies)
+    assert digits(victim_sub.subscription_number) not in shown
+    assert t("bill_items.labels.readings") not in shown and victim_sub.name not in shown
+    assert t("own.ask_phone_or_payment") in shown and render_public(bills[0]) in shown
+    assert await running.store.link(ATTACKER, victim_sub.id) is None
 
 
 async def test_tracking_code_of_another_chat_shows_only_the_stage(world):

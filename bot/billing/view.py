@@ -113,7 +113,31 @@ def render_bill(bill: Bill, subscriber: Subscriber, nickname: str) -> str:
         _row("bill_id", fmt.digits(bill.bill_id)),
         _row("payment_id", fmt.digits(bill.payment_id) if bill.payment_id
              else t("bills.no_payment_id")),
-        t("bills.paid", date=fmt.jalali_date(bill.paid_at.date())) if bill.paid_at
-        else t("bills.unpaid"),
+        paid_status(bill),
     ]
     return "\n".join(rows)
+
+
+def paid_status(bill: Bill) -> str:
+    """«paid on <date> (reference …)», or how to pay."""
+    if bill.paid_at is None:
+        return t("bills.unpaid")
+    date = fmt.jalali_date(bill.paid_at.astimezone(fmt.TEHRAN).date())
+    if bill.payment_ref:
+        return t("bills.paid_ref", date=date, reference=fmt.digits(bill.payment_ref))
+    return t("bills.paid", date=date)
+
+
+def render_public(bill: Bill) -> str:
+    """What a bank's bill inquiry shows from the bill ID alone: the period and year, the
+    consumption, the amount payable, the due date and whether it is paid. No name, address,
+    subscription number, readings, history or chart (those need ownership proof)."""
+    return "\n".join([
+        t("inquiry.header", period=bill.period, year=bill.year),
+        _row("bill_id", fmt.digits(bill.bill_id)),
+        _row("consumption", m3(bill.consumption)),
+        _row("payable", fmt.rials(bill.payable)),
+        _row("due_date", fmt.jalali_date(bill.due_date)),
+        paid_status(bill) if bill.paid_at else (t("inquiry.unpaid") if bill.payment_id
+                                                 else t("bills.no_payment_id")),
+    ])

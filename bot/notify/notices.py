@@ -37,6 +37,12 @@ ALERT_RATIO = Decimal("1.5")
 # Callback data of the applicant's buttons (handlers/my_requests.py checks the chat owns it).
 SHOW_REQUEST = "req:show:{id}"
 SEND_DOCUMENT = "req:doc:{id}"
+# The pay button of a bill or invoice, named by its national IDs (handlers/payments.py).
+PAY = "pay:{bill_id}:{payment_id}"
+# The satisfaction stars under a closing notice (handlers/ratings.py) and the owner's
+# button that removes a link proven with a bill (handlers/ownership.py).
+RATE = "rate:{id}:{stars}"
+REVOKE = "own:revoke:{subscriber}:{chat}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,18 @@ def request_button(request_id: int, *, send_document: bool = False) -> dict[str,
     return {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
 
 
+def pay_row(bill_id: str, payment_id: str) -> list[dict[str, str]]:
+    """One row with the pay button of a bill or invoice (JSON of the Bot API)."""
+    return [{"text": t("notify.button_pay"),
+             "callback_data": PAY.format(bill_id=bill_id, payment_id=payment_id)}]
+
+
+def rating_row(request_id: int) -> list[dict[str, str]]:
+    """Five buttons, one to five stars."""
+    return [{"text": t("notify.button_stars", stars=stars),
+             "callback_data": RATE.format(id=request_id, stars=stars)} for stars in range(1, 6)]
+
+
 def _sms(body: str, note: str | None = None) -> str:
     """The short message: body, optional note, signature."""
     lines = [body]
@@ -69,11 +87,12 @@ def _sms(body: str, note: str | None = None) -> str:
 
 
 async def _to_request(conn: aiosqlite.Connection, ref: RequestRef, kind: str, event: int,
-                      text: str) -> int | None:
-    return await enqueue(conn, chat_id=ref.chat_id, kind=kind, text=text,
-                         reply_markup=request_button(ref.id, send_document=kind == "document"),
-                         request_id=ref.id,
-                         dedupe_key=f"{kind}:{ref.id}:{event}")
+                      text: str, extra_row: list[dict[str, str]] | None = None) -> int | None:
+    markup = request_button(ref.id, send_document=kind == "document")
+    if extra_row:
+        markup["inline_keyboard"].append(extra_row)
+    return await enqueue(conn, chat_id=ref.chat_id, kind=kind, text=text, reply_markup=markup,
+                         request_id=ref.id, dedupe_key=f"{kind}:{ref.id}:{event}")
 
 
 async def stage_changed(conn: aiosqlite.Connection, ref: RequestRef, stage_title: str,
@@ -85,11 +104,35 @@ async def stage_changed(conn: aiosqlite.Connection, ref: RequestRef, stage_title
 
 
 async def invoice_issued(conn: aiosqlite.Connection, ref: RequestRef, amount: int,
-                         note: str | None, event: int) -> int | None:
-    """An invoice was issued for the request (`event`: the audit row id)."""
+                         note: str | None, event: int, *, bill_id: str, payment_id: str
+                         ) -> int | None:
+    """An invoice was issued for the request (`event`: the audit row id), with its national
+    bill ID and payment ID and a pay button."""
     text = _sms(t("notify.invoice", service=ref.service_title, code=format_code(ref.code),
-                  amount=fmt.rials(amount)), note)
-    return await _to_request(conn, ref, "invoice", event, text)
+                  amount=fmt.rials(amount), bill_id=fmt.digits(bill_id),
+                  payment_id=fmt.digits(payment_id)), note)
+    return await _to_request(conn, ref, "invoice", event, text, pay_row(bill_id, payment_id))
+
+
+async def invoice_paid(conn: aiosqlite.Connection, ref: RequestRef, amount: int, reference: str,
+                       paid_at: dt.datetime, event: int, *, payer_chat: int | None,
+                       ids: tuple[str, str]) -> int | None:
+    """The request's invoice was paid: a receipt with the reference to the applicant, and
+    a receipt without the request's details to a payer in another chat."""
+    text = _sms(t("notify.invoice_paid", service=ref.service_title, code=format_code(ref.code),
+                  amount=fmt.rials(amount), date=fmt.jalali_datetime(paid_at),
+                  reference=fmt.digits(reference)))
+    if payer_chat is not None and payer_chat != ref.chat_id:
+        await enqueue(conn, chat_id=payer_chat, kind="receipt", text=receipt_text(
+            ids, amount, paid_at, reference), dedupe_key=f"receipt:{ref.id}:{event}:{payer_chat}")
+    return await _to_request(conn, ref, "paid", event, text)
+
+
+def receipt_text(ids: tuple[str, str], amount: int, paid_at: dt.datetime, reference: str) -> str:
+    """A receipt naming only what the payer typed or saw: the IDs, amount, time, reference."""
+    return _sms(t("notify.receipt", bill_id=fmt.digits(ids[0]), payment_id=fmt.digits(ids[1]),
+                  amount=fmt.rials(amount), date=fmt.jalali_datetime(paid_at),
+                  reference=fmt.digits(reference)))
 
 
 async def document_requested(conn: aiosqlite.Connection, ref: RequestRef, document_title: str,
@@ -110,9 +153,10 @@ async def request_rejected(conn: aiosqlite.Connection, ref: RequestRef, reason: 
 
 async def request_closed(conn: aiosqlite.Connection, ref: RequestRef, note: str | None,
                          event: int) -> int | None:
-    """The request is done and closed."""
+    """The request is done and closed; the same message asks, once, for 1-5 stars."""
     text = _sms(t("notify.closed", service=ref.service_title, code=format_code(ref.code)), note)
-    return await _to_request(conn, ref, "closed", event, text)
+    text += "\n" + t("notify.rate_question")
+    return await _to_request(conn, ref, "closed", event, text, rating_row(ref.id))
 
 
 async def new_request_alert(conn: aiosqlite.Connection, operators_chat: int, ref: RequestRef,
@@ -144,6 +188,12 @@ def _bill_params(number: str, bill: Mapping[str, Any]) -> dict[str, str]:
             "payment_id": fmt.digits(bill["payment_id"])}
 
 
+def _bill_markup(bill: Mapping[str, Any]) -> dict[str, Any] | None:
+    if not bill["payment_id"]:
+        return None
+    return {"inline_keyboard": [pay_row(bill["bill_id"], bill["payment_id"])]}
+
+
 async def enqueue_new_bill(conn: aiosqlite.Connection, subscriber_id: int,
                            bill: Mapping[str, Any]) -> int:
     """A new bill was issued: tell the subscription's chats. `bill` is a row of the bills
@@ -154,7 +204,43 @@ async def enqueue_new_bill(conn: aiosqlite.Connection, subscriber_id: int,
     queued = 0
     for chat_id in await verified_chat_ids(conn, subscriber_id):
         if await enqueue(conn, chat_id=chat_id, kind="bill", text=text,
+                         reply_markup=_bill_markup(bill),
                          dedupe_key=f"bill:{bill['id']}:{chat_id}"):
+            queued += 1
+    return queued
+
+
+async def bill_paid(conn: aiosqlite.Connection, bill: Mapping[str, Any], reference: str,
+                    paid_at: dt.datetime, event: int, *, payer_chat: int | None = None) -> int:
+    """A bill was paid (`event`: the payment row id): a receipt with the reference to the
+    subscription's verified chats and to the paying chat. Returns how many were queued."""
+    text = _sms(t("notify.bill_paid", period=fmt.digits(bill["period"]),
+                  year=fmt.digits(bill["year"]), bill_id=fmt.digits(bill["bill_id"]),
+                  amount=fmt.rials(int(bill["payable"])), date=fmt.jalali_datetime(paid_at),
+                  reference=fmt.digits(reference)))
+    chats = await verified_chat_ids(conn, bill["subscriber_id"])
+    if payer_chat is not None and payer_chat not in chats:
+        chats.append(payer_chat)
+    queued = 0
+    for chat_id in chats:
+        if await enqueue(conn, chat_id=chat_id, kind="receipt", text=text,
+                         dedupe_key=f"receipt:bill:{event}:{chat_id}"):
+            queued += 1
+    return queued
+
+
+async def linked_by_bill(conn: aiosqlite.Connection, subscriber_id: int, number: str,
+                         chat_id: int, owners: list[int]) -> int:
+    """Someone linked the subscription with a bill's payment ID: a short notice to the
+    owner's phone-proven chats, with a button that removes that link."""
+    text = _sms(t("notify.linked_by_bill", number=fmt.digits(number)))
+    markup = {"inline_keyboard": [[{"text": t("notify.button_revoke"), "callback_data":
+                                    REVOKE.format(subscriber=subscriber_id, chat=chat_id)}]]}
+    queued = 0
+    for owner in owners:
+        if owner != chat_id and await enqueue(
+                conn, chat_id=owner, kind="link_notice", text=text, reply_markup=markup,
+                dedupe_key=f"linked:{subscriber_id}:{chat_id}:{owner}:{now_utc().isoformat()}"):
             queued += 1
     return queued
 
@@ -171,6 +257,7 @@ async def enqueue_due_reminders(conn: aiosqlite.Connection, today: dt.date, days
         text = _sms(t("notify.reminder", **_bill_params(bill["subscription_number"], bill)))
         for chat_id in await verified_chat_ids(conn, bill["subscriber_id"]):
             if await enqueue(conn, chat_id=chat_id, kind="reminder", text=text,
+                             reply_markup=_bill_markup(bill),
                              dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
                 queued += 1
     return queued
@@ -208,6 +295,12 @@ async def consumption_alert(conn: aiosqlite.Connection, subscriber: Subscriber,
                          dedupe_key=f"consumption:{ref}:{chat_id}"):
             queued += 1
     return queued
+
+
+async def link_removed(conn: aiosqlite.Connection, chat_id: int, number: str) -> int | None:
+    """The owner removed this chat's link proven with a bill: tell it."""
+    return await enqueue(conn, chat_id=chat_id, kind="link_removed", text=_sms(
+        t("notify.link_removed", number=fmt.digits(number))))
 
 
 # planned outages -------------------------------------------------------------------------

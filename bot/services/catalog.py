@@ -13,6 +13,8 @@ Stable API (the operator workflow, the notifier and the handlers rely on these n
   (`DocumentSpec` with `required`, `media` and `mime_types`), `needs_location`,
   `duration` (`text`, `hours`), `fees` (`text`, optional `branch` reference to
   `tariffs.branch_fee`), `site_visit`, `in_person_visits`, `source`.
+* `awaits_payment(stage id)`: the stages listed in `payment_stages`, in which a request
+  waits for its invoice to be paid and moves on when it is.
 * `FIRST_STAGE` = "registered"; `RESERVED_STAGES` are status pseudo-stages
   (cancelled, rejected, closed) used in the stage history, never catalog stages.
 
@@ -226,6 +228,7 @@ class IncidentType(Process):
 class Catalog(_Model):
     """The whole catalog."""
 
+    payment_stages: tuple[str, ...] = ()
     applicant_fields: tuple[FieldSpec, ...]
     services: tuple[Service, ...]
     incidents: tuple[IncidentType, ...]
@@ -246,7 +249,8 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
         ids = [item.id for item in items]
         if not ids or len(ids) != len(set(ids)):
             raise CatalogError(f"{path}: {what} ids must be present and unique: {ids}")
-    return Catalog(applicant_fields=tuple(applicant), services=tuple(services),
+    return Catalog(payment_stages=tuple(raw.get("payment_stages") or ()),
+                   applicant_fields=tuple(applicant), services=tuple(services),
                    incidents=tuple(incidents))
 
 
@@ -299,6 +303,11 @@ def incident_type(incident_id: str) -> IncidentType:
 def applicant_fields() -> tuple[FieldSpec, ...]:
     """What a new applicant (no subscription yet) is asked."""
     return catalog().applicant_fields
+
+
+def awaits_payment(stage_id: str) -> bool:
+    """Whether a request in this stage waits for its invoice to be paid (`payment_stages`)."""
+    return stage_id in catalog().payment_stages
 
 
 def process(kind: str, process_id: str) -> Process | None:

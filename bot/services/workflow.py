@@ -5,11 +5,22 @@ writes the stage history (for stage moves, rejection and closing), an audit row 
 what, when, details) and the applicant's notice in the outbox. Nothing is half-done:
 an error rolls all of it back.
 
-Actors are strings: `operator:<user id>` (bot), `cli:<name>` (command line).
+Actors are strings: `operator:<user id>` (bot), `cli:<name>` (command line), and
+`payment:<channel>` when a paid invoice moves a request on (`invoice_paid`).
+
+An invoice is a national-standard bill (domain.md section 2, water service type), payable
+at any bank: its bill ID is INVOICE_PREFIX + the request's row id (9 digits) + the water
+digit + the check digit, so it can never be a subscriber's (checked when issued, and the
+next prefix down is taken in the unlikely case a subscription has it); its payment ID
+carries the amount in thousands of rials, the last digit of the Jalali year of issue and
+the month of issue as the "period". Because the payment ID carries whole thousands, an
+invoice amount is rounded DOWN to a multiple of 1,000 rials (as bills are, seed 002 item
+27), and that is the amount the applicant is told and pays.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,17 +28,20 @@ from typing import Any
 
 import aiosqlite
 
+from bot.identifiers import BillId, PaymentId
 from bot.notify import notices
-from bot.services.catalog import Process, Service, process
+from bot.services.catalog import Process, Service, Stage, awaits_payment, process
 from bot.store.db import fetchone
 from bot.store.interface import Store
 from bot.store.request_models import Request
-from bot.text.fmt import now_utc
+from bot.text.fmt import TEHRAN, now_utc, to_jalali
 from bot.text.normalise import parse_int
 from tariffs import BranchFeeInput, TariffError, branch_fee
 
 MAX_NOTE = 500
 MAX_INVOICE = 100_000_000_000  # rials; anything above is a typing mistake
+INVOICE_UNIT = 1000  # the payment ID carries whole thousands of rials
+INVOICE_PREFIX = 99  # first digits of a request invoice's bill ID (then 98, 97, … if taken)
 
 
 class WorkflowError(ValueError):
@@ -117,20 +131,43 @@ async def move(store: Store, code: str, stage: str | None, actor: str,
             raise WorkflowError("last_stage" if stage is None else "unknown_stage")
         if target.id == request.stage:
             raise WorkflowError("same_stage")
-        await _update(conn, request, stage=target.id)
-        event = await _history(conn, request, target.id, clean, actor)
-        audit = await _audit(conn, actor, "move", request,
-                             {"from": request.stage, "to": target.id, "note": clean})
-        outbox = await notices.stage_changed(conn, _ref(request, proc), target.title, clean, event)
+        audit, outbox = await _move_to(conn, request, proc, target, clean, actor)
     return Outcome(code, "move", target.id, "open", audit, outbox)
+
+
+async def _move_to(conn: aiosqlite.Connection, request: Request, proc: Process, target: Stage,
+                   note: str | None, actor: str) -> tuple[int, int | None]:
+    """Move to `target` with its history, audit row and notice; (audit id, outbox id)."""
+    await _update(conn, request, stage=target.id)
+    event = await _history(conn, request, target.id, note, actor)
+    audit = await _audit(conn, actor, "move", request,
+                         {"from": request.stage, "to": target.id, "note": note})
+    outbox = await notices.stage_changed(conn, _ref(request, proc), target.title, note, event)
+    return audit, outbox
 
 
 def parse_amount(text: str) -> int:
     """An invoice amount in rials typed in any digits (WorkflowError `bad_amount`)."""
     amount = parse_int(text)
-    if amount is None or not 0 < amount <= MAX_INVOICE:
+    if amount is None or not INVOICE_UNIT <= amount <= MAX_INVOICE:
         raise WorkflowError("bad_amount")
     return amount
+
+
+def invoice_ids(request_id: int, amount: int, issued: dt.datetime,
+                prefix: int = INVOICE_PREFIX) -> tuple[str, str]:
+    """The national bill ID and payment ID of a request's invoice (see the module doc)."""
+    bill = BillId.build(f"{prefix}{request_id:09d}")
+    day = to_jalali(issued.astimezone(TEHRAN).date())
+    return bill.digits, PaymentId.build(bill, amount, day.year, day.month).digits
+
+
+async def _free_invoice_ids(store: Store, request_id: int, amount: int) -> tuple[str, str]:
+    for prefix in range(INVOICE_PREFIX, INVOICE_PREFIX - 10, -1):
+        bill_id, payment_id = invoice_ids(request_id, amount, now_utc(), prefix)
+        if await store.subscriber_by_bill_id(bill_id) is None:
+            return bill_id, payment_id
+    raise WorkflowError("tariff_failed")  # ten prefixes taken by subscriptions: cannot happen
 
 
 def tariff_amount(request: Request, proc: Process, subscriber: Any | None) -> int:
@@ -168,21 +205,54 @@ async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
     """Issue the invoice of a request: `amount` in rials, or None to take the branch fee
     from the tariff engine (only for services whose catalog entry says so)."""
     clean = _clean_note(note)
-    if amount is not None and not 0 < amount <= MAX_INVOICE:
+    if amount is not None and not INVOICE_UNIT <= amount <= MAX_INVOICE:
         raise WorkflowError("bad_amount")
+    found = await store.request_by_code(code)
+    if found is None:
+        raise WorkflowError("not_found")
+    source = "typed"
+    if amount is None:
+        subscriber = await store.subscriber(found.subscriber_id) if found.subscriber_id else None
+        amount, source = tariff_amount(found, process_of(found), subscriber), "tariff"
+    amount -= amount % INVOICE_UNIT
+    if amount < INVOICE_UNIT:
+        raise WorkflowError("bad_amount")
+    bill_id, payment_id = await _free_invoice_ids(store, found.id, amount)
     async with store.transaction() as conn:
         request = await _open_request(conn, code)
         proc = process_of(request)
-        source = "typed"
-        if amount is None:
-            subscriber = (await store.subscriber(request.subscriber_id)
-                          if request.subscriber_id else None)
-            amount, source = tariff_amount(request, proc, subscriber), "tariff"
-        await _update(conn, request, invoice_amount=amount, invoice_paid_at=None)
+        await _update(conn, request, invoice_amount=amount, invoice_paid_at=None,
+                      invoice_paid_ref=None, invoice_bill_id=bill_id,
+                      invoice_payment_id=payment_id)
         audit = await _audit(conn, actor, "invoice", request,
-                             {"amount": amount, "source": source, "note": clean})
-        outbox = await notices.invoice_issued(conn, _ref(request, proc), amount, clean, audit)
+                             {"amount": amount, "source": source, "note": clean,
+                              "bill_id": bill_id, "payment_id": payment_id})
+        outbox = await notices.invoice_issued(conn, _ref(request, proc), amount, clean, audit,
+                                              bill_id=bill_id, payment_id=payment_id)
     return Outcome(code, "invoice", request.stage, "open", audit, outbox)
+
+
+async def invoice_paid(conn: aiosqlite.Connection, request: Request, *, reference: str,
+                       paid_at: dt.datetime, channel: str, payer_chat: int | None = None
+                       ) -> str | None:
+    """Inside the payment's transaction (bot/payments/ledger.py): mark the request's invoice
+    paid, audit it, tell the applicant (and a payer in another chat) with the reference,
+    and move a request that waits for the payment (`catalog.awaits_payment`) to its next
+    stage. Returns the stage it moved to, or None."""
+    proc = process_of(request)
+    actor = f"payment:{channel}"
+    await _update(conn, request, invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
+    audit = await _audit(conn, actor, "paid", request,
+                         {"amount": request.invoice_amount, "reference": reference,
+                          "channel": channel})
+    await notices.invoice_paid(conn, _ref(request, proc), request.invoice_amount or 0,
+                               reference, paid_at, audit, payer_chat=payer_chat,
+                               ids=(request.invoice_bill_id or "", request.invoice_payment_id or ""))
+    target = proc.next_stage(request.stage)
+    if request.status != "open" or not awaits_payment(request.stage) or target is None:
+        return None
+    await _move_to(conn, request, proc, target, None, actor)
+    return target.id
 
 
 async def ask_document(store: Store, code: str, document: str, actor: str,

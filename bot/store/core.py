@@ -76,6 +76,27 @@ async def insert_reading(
     return int(cur.lastrowid or 0)
 
 
+async def prove_link(conn: aiosqlite.Connection, chat_id: int, subscriber_id: int, nickname: str,
+                     proof: str, *, rename: bool) -> None:
+    """Link a subscription to a chat as proven (`proof`: phone or bill) inside the caller's
+    transaction; an existing link keeps its nickname unless `rename`."""
+    now = now_utc().isoformat()
+    await conn.execute(
+        "INSERT INTO links (chat_id, subscriber_id, nickname, verified_at, proof, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(chat_id, subscriber_id) DO UPDATE SET"
+        " verified_at=excluded.verified_at, proof=excluded.proof, nickname=CASE WHEN ? = 1"
+        " THEN excluded.nickname ELSE links.nickname END",
+        (chat_id, subscriber_id, nickname, now, proof, now, int(rename)),
+    )
+
+
+async def remove_link(conn: aiosqlite.Connection, chat_id: int, subscriber_id: int) -> bool:
+    """Remove a link inside the caller's transaction; True if there was one."""
+    cur = await conn.execute("DELETE FROM links WHERE chat_id=? AND subscriber_id=?",
+                             (chat_id, subscriber_id))
+    return cur.rowcount > 0
+
+
 async def verified_chat_ids(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
     """Chats that proved ownership of a subscription and did not block the bot (they get
     its notifications)."""
@@ -223,12 +244,13 @@ class CoreQueries:
                 (chat_id, subscriber_id, nickname, now_utc().isoformat()),
             )
 
-    async def verify_link(self, chat_id: int, subscriber_id: int) -> None:
-        """Mark a link as proven (the chat's verified phone matches the one on file)."""
+    async def verify_link(self, chat_id: int, subscriber_id: int, proof: str = "phone") -> None:
+        """Mark a link as proven: `phone` (the chat's verified phone matches the one on
+        file) or `bill` (a payment ID of one of the subscription's last bills)."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE links SET verified_at=? WHERE chat_id=? AND subscriber_id=?",
-                (now_utc().isoformat(), chat_id, subscriber_id),
+                "UPDATE links SET verified_at=?, proof=? WHERE chat_id=? AND subscriber_id=?",
+                (now_utc().isoformat(), proof, chat_id, subscriber_id),
             )
 
     async def unlink_subscription(self, chat_id: int, subscriber_id: int) -> bool:
@@ -241,11 +263,11 @@ class CoreQueries:
 
     async def links(self, chat_id: int) -> list[Link]:
         """The subscriptions linked to a chat, in the order they were added."""
-        sql = ("SELECT s.*, l.nickname, l.verified_at FROM links l JOIN subscribers s"
+        sql = ("SELECT s.*, l.nickname, l.verified_at, l.proof FROM links l JOIN subscribers s"
                " ON s.id = l.subscriber_id WHERE l.chat_id=? ORDER BY l.created_at, s.id")
         rows = await self.db.fetchall(sql, (chat_id,))
-        return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]))
-                for r in rows]
+        return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]),
+                     r["proof"]) for r in rows]
 
     async def link(self, chat_id: int, subscriber_id: int) -> Link | None:
         """One link of a chat, or None if that subscription is not linked to it."""

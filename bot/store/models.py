@@ -117,6 +117,7 @@ class Bill:
     payable: int
     due_date: dt.date
     paid_at: dt.datetime | None
+    payment_ref: str | None  # the bank's or Bale's reference of the payment, when known
     lines: tuple[tuple[str, int], ...]
 
     @classmethod
@@ -130,6 +131,11 @@ class Bill:
         values["paid_at"] = _moment(values["paid_at"])
         values["lines"] = tuple((code, int(amount)) for code, amount in json.loads(row["lines_json"]))
         return cls(**values)
+
+    @property
+    def payable_now(self) -> bool:
+        """Unpaid and with something to pay (a payment ID)."""
+        return self.paid_at is None and bool(self.payment_id)
 
 
 @dataclass(frozen=True)
@@ -154,9 +160,11 @@ class Reading:
 
 @dataclass(frozen=True)
 class Link:
-    """A subscription linked to a chat, with the user's nickname for it."""
+    """A subscription linked to a chat, with the user's nickname for it, and how its
+    ownership was proven (`phone` or `bill`; None while unverified)."""
 
     chat_id: int
     subscriber: Subscriber
     nickname: str
     verified: bool
+    proof: str | None = None

@@ -58,3 +58,11 @@ class OperationsQueries:
         sql = ("SELECT * FROM requests r WHERE status='open' AND NOT EXISTS (SELECT 1 FROM"
                " outbox o WHERE o.dedupe_key = 'alert:' || r.id) ORDER BY id LIMIT ?")
         return [Request.from_row(r) for r in await self.db.fetchall(sql, (limit,))]
+
+    async def closed_requests(self) -> list[dict[str, Any]]:
+        """Every closed request: kind, service, registered and closed moments, rating."""
+        sql = ("SELECT r.kind, r.service, r.created_at, MAX(s.created_at) AS closed_at, r.rating"
+               " FROM requests r JOIN request_stages s ON s.request_id = r.id AND"
+               " s.stage = 'closed' WHERE r.status = 'closed'"
+               " GROUP BY r.id, r.kind, r.service, r.created_at, r.rating ORDER BY r.id")
+        return [dict(r) for r in await self.db.fetchall(sql)]

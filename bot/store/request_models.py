@@ -67,6 +67,11 @@ class Request:
     pending_document: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    invoice_bill_id: str | None = None
+    invoice_payment_id: str | None = None
+    invoice_paid_ref: str | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Request:
@@ -77,6 +82,8 @@ class Request:
             row["latitude"], row["longitude"], row["city"], row["stage"], row["status"],
             row["invoice_amount"], _moment(row["invoice_paid_at"]), row["pending_document"],
             dt.datetime.fromisoformat(row["created_at"]), dt.datetime.fromisoformat(row["updated_at"]),
+            row["invoice_bill_id"], row["invoice_payment_id"], row["invoice_paid_ref"],
+            row["rating"], row["rating_comment"],
         )
 
     @property

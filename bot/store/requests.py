@@ -180,3 +180,21 @@ class RequestQueries:
                 await enqueue(conn, chat_id=alert_chat, kind="operator_alert", text=alert_text,
                               request_id=request_id, dedupe_key=f"request:{request_id}:cancelled")
         return True
+
+    async def rate_request(self, request_id: int, chat_id: int, stars: int) -> bool:
+        """Store the applicant's 1-5 stars for a closed request, once; False when it is not
+        this chat's closed request or was rated already."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET rating=?, rated_at=? WHERE id=? AND chat_id=? AND"
+                " status='closed' AND rating IS NULL", (stars, now_utc().isoformat(),
+                                                        request_id, chat_id))
+        return cur.rowcount > 0
+
+    async def comment_rating(self, request_id: int, chat_id: int, comment: str) -> bool:
+        """Store the optional comment of a rating given by this chat (once)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET rating_comment=? WHERE id=? AND chat_id=? AND rating IS NOT"
+                " NULL AND rating_comment IS NULL", (comment, request_id, chat_id))
+        return cur.rowcount > 0

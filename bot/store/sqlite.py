@@ -8,10 +8,12 @@ from bot.store.core import CoreQueries
 from bot.store.db import Database
 from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
+from bot.store.payments import PaymentQueries
 from bot.store.requests import RequestQueries
 
 
-class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries):
+class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries,
+                  PaymentQueries):
     """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
 
     def __init__(self, path: Path | str) -> None:

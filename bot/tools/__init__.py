@@ -1,6 +1,7 @@
 """Tools around the bot: the console demo (`console`), the fake Bot API and simulated
 users (`simulator`, used by the demo, the tests and `bench/`), demo data (`demo_data`),
-CSV importers (`importer`) and the operators' command line (`ops_cli`).
+CSV importers (`importer`), the operators' command line (`ops_cli`) and QR codes of the
+bill-inquiry links (`qr`).
 
 May import any package of `bot`; nothing in `bot` outside `bot.cli` imports from here.
 """

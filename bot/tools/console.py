@@ -30,19 +30,24 @@ class Button:
     """A button the demo user can press by its number."""
 
     label: str
-    kind: str  # text, callback, contact, location, url
+    kind: str  # text, callback, contact, location, url, copy, invoice
     value: str
 
 
 def buttons_of(replies: list[ApiCall], keyboard: list[Button]) -> tuple[list[Button], list[Button]]:
     """(inline buttons of these replies, the reply keyboard now shown)."""
     inline: list[Button] = []
-    for call in replies:
+    for index, call in enumerate(replies):
         markup = call.markup
+        if call.method == "sendInvoice":  # Bale's pay button, simulated in the demo
+            inline.append(Button(t("demo.pay_invoice"), "invoice", str(index)))
         for row in markup.get("inline_keyboard") or []:
             for b in row:
-                kind = "callback" if "callback_data" in b else "url"
-                inline.append(Button(b["text"], kind, b.get("callback_data") or b.get("url", "")))
+                kind = ("callback" if "callback_data" in b else "copy" if "copy_text" in b
+                        else "url")
+                value = b.get("callback_data") or b.get("url") or b.get("copy_text", {}).get(
+                    "text", "")
+                inline.append(Button(b["text"], kind, value))
         if "keyboard" in markup:
             keyboard = []
             for row in markup["keyboard"]:
@@ -64,6 +69,8 @@ def render(call: ApiCall, out: TextIO) -> None:
         out.write(f"🤖 {t('demo.document', name=call.text)}\n")
     elif call.method == "sendLocation":
         out.write(f"🤖 📍 {call.params.get('latitude')}, {call.params.get('longitude')}\n")
+    elif call.method == "sendInvoice":
+        out.write(f"🤖 {t('demo.invoice', text=call.text)}\n")
     else:
         out.write(f"🤖 {call.text}\n")
 
@@ -102,6 +109,7 @@ class ConsoleChat:
         self.user, self.phone, self.out, self.notifier = user, phone, out, notifier
         self.inline: list[Button] = []
         self.keyboard: list[Button] = []
+        self.replies: list[ApiCall] = []
 
     async def handle(self, line: str) -> None:
         """Turn one typed line into what the user does, and print the replies."""
@@ -127,6 +135,7 @@ class ConsoleChat:
             render(call, self.out)
         replies += await self.notices()
         before = self.keyboard
+        self.replies = replies
         self.inline, self.keyboard = buttons_of(replies, self.keyboard)
         render_buttons(self.inline, self.keyboard, self.out, self.keyboard != before)
         self.out.flush()
@@ -153,6 +162,12 @@ class ConsoleChat:
         if button.kind == "url":
             self.out.write(f"🔗 {button.value}\n")
             return []
+        if button.kind == "copy":
+            self.out.write(f"📋 {button.value}\n")
+            return []
+        if button.kind == "invoice":
+            charge = f"demo-{self.user.id}-{len(self.user.api.calls)}"
+            return await self.user.pay_invoice(self.replies[int(button.value)], charge)
         return await self.user.send(button.value)
 
 

@@ -2,7 +2,8 @@
 
 Everything is generated from a seed (reproducible) with valid identifiers, and every bill
 is computed by the real tariff engine (bot.billing.billing), carrying the rounding remainder and
-any unpaid amount from one period to the next. Work is done in batches, so the same
+any unpaid amount from one period to the next (a bill that carried a debt and is paid settles
+the bills it carried). Work is done in batches, so the same
 generator fills the 1,000,000-subscriber database of bench/.
 """
 
@@ -124,6 +125,9 @@ def bills_for(subscriber: Subscriber, periods: list[Period], rng: random.Random
         paid = not is_last and rng.random() < 0.9
         if paid:
             row["paid_at"] = dt.datetime.combine(row["due_date"], dt.time(9), dt.UTC)
+            for earlier in rows:  # paying a bill that carried the debt settles those bills
+                if balance and earlier["paid_at"] is None:
+                    earlier["paid_at"] = row["paid_at"]
         rows.append(row)
         readings.append((end.togregorian(), reading + use))
         reading += use

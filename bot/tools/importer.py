@@ -1,4 +1,4 @@
-"""Import the utility's CSV exports: subscribers and bills.
+"""Import the utility's CSV exports: subscribers and bills; and the banks' payments.
 
 Every row is validated; rejected rows are reported with their line number and reasons.
 A broken file (unreadable, wrong columns) imports nothing. By default a file with any
@@ -23,8 +23,10 @@ import jdatetime
 from bot.billing.billing import bill_input, bill_row
 from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
 from bot.notify import notices
+from bot.payments import reconcile
 from bot.store.core import insert_bills
 from bot.store.models import Subscriber
+from bot.store.payments import settle_earlier_bills
 from bot.text.fmt import parse_jalali
 from bot.text.normalise import normalize_text, parse_int
 from bot.text.personal import normalize_mobile, normalize_national_id
@@ -52,6 +54,7 @@ class ImportReport:
     read: int = 0
     imported: int = 0
     rejected: list[tuple[int, list[str]]] = field(default_factory=list)
+    skipped: int = 0  # rows already imported before (payments)
 
     @property
     def ok(self) -> bool:
@@ -60,7 +63,8 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The report as text lines (for staff; English, like the column names)."""
-        out = [f"{self.kind}: {self.read} rows read, {self.imported} imported, "
+        skipped = f", {self.skipped} already imported" if self.skipped else ""
+        out = [f"{self.kind}: {self.read} rows read, {self.imported} imported{skipped}, "
                f"{len(self.rejected)} rejected"]
         out += [f"  line {line}: {'; '.join(reasons)}" for line, reasons in self.rejected]
         return out
@@ -253,7 +257,7 @@ async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> Im
         else:
             parsed.append((line, subscriber, values))
     rows: list[tuple[Subscriber, dict[str, Any]]] = []
-    chains: dict[int, int] = {}
+    chains: dict[int, tuple[int, int]] = {}
     for line, subscriber, values in sorted(parsed, key=lambda p: (p[1].id, p[2]["year"],
                                                                    p[2]["period"])):
         reasons = []
@@ -268,6 +272,9 @@ async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> Im
     async with store.transaction() as conn:
         ids = await insert_bills(conn, [row for _, row in rows])
         for bill_id, (subscriber, row) in zip(ids, rows, strict=True):
+            if row["paid_at"] is not None and row["previous_balance"] > 0:
+                await settle_earlier_bills(conn, subscriber.id, row["year"], row["period"],
+                                           row["paid_at"])
             if row["paid_at"] is None:
                 await notices.enqueue_new_bill(conn, subscriber.id, {**row, "id": bill_id})
             await notices.consumption_alert(conn, subscriber, row["consumption"], row["days"],
@@ -284,8 +291,8 @@ def _bill_values(raw: dict[str, str], reasons: list[str]) -> dict[str, Any]:
         "curr_reading_date": _jalali(raw["curr_reading_date"], "curr_reading_date", reasons),
         "prev_reading": _whole(raw["prev_reading"], "prev_reading", reasons),
         "curr_reading": _whole(raw["curr_reading"], "curr_reading", reasons),
-        "previous_balance": _whole(raw.get("previous_balance") or "0", "previous_balance",
-                                   reasons, signed=True),
+        "previous_balance": (_whole(raw["previous_balance"], "previous_balance", reasons,
+                                    signed=True) if raw.get("previous_balance") else None),
         "meter_status": normalize_text(raw.get("meter_status", "")) or None,
         "paid": (raw.get("paid") or "").lower() in _YES,
     }
@@ -305,14 +312,21 @@ def _bill_values(raw: dict[str, str], reasons: list[str]) -> dict[str, Any]:
 
 
 async def _bill_row(store: Any, subscriber: Subscriber, values: dict[str, Any],
-                    chains: dict[int, int], reasons: list[str]) -> dict[str, Any]:
+                    chains: dict[int, tuple[int, int]], reasons: list[str]) -> dict[str, Any]:
+    """The bill row, continuing the subscriber's chain: `chains` keeps (rounding carry,
+    unpaid debt) after the previous bill. The previous debt is the file's when it gives
+    one, else the unpaid amount of the earlier bills (on file and earlier in this file)."""
     if subscriber.id not in chains:
         existing = await store.bills(subscriber.id, limit=100)
         if any((b.year, b.period) == (values["year"], values["period"]) for b in existing):
             reasons.append("period: this subscriber already has a bill for it")
             return {}
-        chains[subscriber.id] = existing[0].carry_out if existing else 0
-    carry = chains[subscriber.id]
+        chains[subscriber.id] = (existing[0].carry_out if existing else 0,
+                                 await store.unpaid_debt(subscriber.id, values["year"],
+                                                         values["period"]))
+    carry, debt = chains[subscriber.id]
+    if values["previous_balance"] is None:
+        values = {**values, "previous_balance": debt}
     try:
         result = compute_bill(bill_input(
             replace(subscriber, meter_status=values["meter_status"]),
@@ -338,5 +352,18 @@ async def _bill_row(store: Any, subscriber: Subscriber, values: dict[str, Any],
         row["due_date"] = values["due_date"].togregorian()
     if values["paid"]:
         row["paid_at"] = dt.datetime.combine(row["due_date"], dt.time(9), dt.UTC)
-    chains[subscriber.id] = result.carry
+    chains[subscriber.id] = (result.carry, 0 if values["paid"] else result.payable)
     return row
+
+
+async def import_payments(store: Any, path: Path, accept_valid: bool = False) -> ImportReport:
+    """Reconcile the banks' payments CSV (see docs/import.md and bot/payments/reconcile.py):
+    each valid row marks its bill or invoice paid, with a receipt to the payer's chats and,
+    for a request waiting for payment, the move to its next stage."""
+    report = ImportReport("payments")
+    rows = list(read_csv(path, reconcile.REQUIRED, ()))
+    report.read = len(rows)
+    outcome = await reconcile.apply(store, rows, accept_valid=accept_valid)
+    report.imported, report.skipped = outcome.imported, outcome.skipped
+    report.rejected = outcome.rejected
+    return report

@@ -23,6 +23,7 @@ from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
 from bot.platform import profile_for
 from bot.services import workflow
+from bot.services.stats import ServiceStats, service_stats
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
 from bot.text.fmt import jalali_datetime
@@ -72,6 +73,8 @@ def add_parser(subparsers: Any) -> None:
     pend = sub.add_parser("notify-pending", help="deliver the outbox once and exit")
     pend.add_argument("--wait", action="store_true", help="also wait for messages backing off")
     sub.add_parser("remind", help="queue today's payment reminders")
+    sub.add_parser("stats", help="per service: closed requests, median and 90th-percentile "
+                                 "hours to close against the catalog, average rating")
     sub.add_parser("alerts", help="queue new-request alerts for the operators' group")
 
 
@@ -115,6 +118,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         return await _show(store, _code(args.code))
     if command == "notify-pending":
         return await _notify(settings, store, request, args.wait)
+    if command == "stats":
+        _print_stats(service_stats(await store.closed_requests()))
+        return 0
     if command == "remind":
         print(t("ops.cli_reminders", count=await run_reminders(store, settings)))
         return 0
@@ -146,6 +152,21 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         outcome = await workflow.add_note(store, code, args.text, actor)
     print(f"{outcome.code}\t{outcome.action}\t{outcome.stage}\t{outcome.status}")
     return 0
+
+
+STATS_HEADER = ("kind", "service", "title", "closed", "median_hours", "p90_hours",
+                "catalog_hours", "median_over_catalog", "average_rating", "ratings")
+
+
+def _print_stats(rows: list[ServiceStats]) -> None:
+    """Tab-separated, one line per service, with a header (for people and scripts)."""
+    print("\t".join(STATS_HEADER))
+    for row in rows:
+        over = {None: "-", True: "yes", False: "no"}[row.over_catalog]
+        print("\t".join(str(v) for v in (
+            row.kind, row.service, row.title, row.closed, row.median_hours, row.p90_hours,
+            "-" if row.catalog_hours is None else row.catalog_hours, over,
+            "-" if row.average_rating is None else row.average_rating, row.ratings)))
 
 
 def _moment(text: str) -> Any:

@@ -2,8 +2,13 @@
 
 `FakeBotAPI` is a `BaseRequest` that answers Bot API calls without a network and records
 them. `SimUser` builds real `Update` objects for what a user does (text, commands, button
-presses, contacts, locations, photos, files) and feeds them to `Application.process_update`,
-returning the bot's replies.
+presses, contacts, locations, photos, files, and paying an invoice as Bale does it) and
+feeds them to `Application.process_update`, returning the bot's replies.
+
+Payments follow Bale's Bot API (bot/payments/bale.py): `sendInvoice` answers with a
+message carrying an `invoice`; paying it is a `pre_checkout_query` update (answered with
+`answerPreCheckoutQuery`) and, when the bot said ok, a message with `successful_payment`
+carrying Bale's charge id.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "آبفا", "username": 
 SEND_METHODS = {
     "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "copyMessage",
     "forwardMessage", "sendMediaGroup", "editMessageText", "editMessageReplyMarkup",
+    "sendInvoice",
 }
 
 
@@ -43,8 +49,14 @@ class ApiCall:
 
     @property
     def text(self) -> str:
-        """The text or caption sent."""
-        return str(self.params.get("text") or self.params.get("caption") or "")
+        """The text or caption sent (an invoice: its title, description and price labels;
+        a refused pre-checkout: its error message)."""
+        if self.method == "sendInvoice":
+            return "\n".join([str(self.params.get("title", "")),
+                              str(self.params.get("description", "")),
+                              *(str(p.get("label", "")) for p in _prices(self))])
+        return str(self.params.get("text") or self.params.get("caption")
+                   or self.params.get("error_message") or "")
 
     @property
     def markup(self) -> dict[str, Any]:
@@ -60,9 +72,10 @@ class ApiCall:
 
     @property
     def inline(self) -> list[list[tuple[str, str]]]:
-        """(label, callback data or URL) of an inline keyboard, by rows."""
+        """(label, callback data, URL or text to copy) of an inline keyboard, by rows."""
         rows = self.markup.get("inline_keyboard") or []
-        return [[(b["text"], b.get("callback_data") or b.get("url") or "") for b in row]
+        return [[(b["text"], b.get("callback_data") or b.get("url")
+                  or (b.get("copy_text") or {}).get("text") or "") for b in row]
                 for row in rows]
 
     def button(self, label_part: str) -> str:
@@ -157,6 +170,11 @@ class FakeBotAPI(BaseRequest):
         elif call.method == "sendLocation":
             message["location"] = {"latitude": call.params.get("latitude", 0),
                                    "longitude": call.params.get("longitude", 0)}
+        elif call.method == "sendInvoice":
+            message["invoice"] = {"title": call.params.get("title", ""),
+                                  "description": call.params.get("description", ""),
+                                  "start_parameter": "", "currency": call.params.get("currency"),
+                                  "total_amount": sum(int(p["amount"]) for p in _prices(call))}
         else:
             message["text"] = call.text or "…"
         if "inline_keyboard" in call.markup:
@@ -244,12 +262,48 @@ class SimUser:
         extra = {"caption": caption} if caption else {}
         return await self._feed({"message": self._base_message(photo=sizes, **extra)})
 
+    async def pre_checkout(self, payload: str, total_amount: int,
+                           currency: str = "IRR") -> ApiCall:
+        """Press «pay» on an invoice: Bale's pre_checkout_query; returns the bot's
+        answerPreCheckoutQuery call (`params["ok"]`, `text` = its error message)."""
+        before = len(self.api.calls)
+        query = {"id": str(next(_update_ids)), "from": self.user, "currency": currency,
+                 "total_amount": total_amount, "invoice_payload": payload}
+        await self._feed({"pre_checkout_query": query})
+        answers = [c for c in self.api.calls[before:] if c.method == "answerPreCheckoutQuery"]
+        assert len(answers) == 1, f"expected one answer to the pre-checkout, got {answers}"
+        return answers[0]
+
+    async def successful_payment(self, payload: str, total_amount: int, charge_id: str,
+                                 provider_charge_id: str = "",
+                                 currency: str = "IRR") -> list[ApiCall]:
+        """The message Bale sends after charging the user (the same charge id may come twice)."""
+        payment = {"currency": currency, "total_amount": total_amount,
+                   "invoice_payload": payload, "telegram_payment_charge_id": charge_id,
+                   "provider_payment_charge_id": provider_charge_id or f"p-{charge_id}"}
+        return await self._feed({"message": self._base_message(successful_payment=payment)})
+
+    async def pay_invoice(self, invoice: ApiCall, charge_id: str) -> list[ApiCall]:
+        """Pay an invoice the bot sent, as a user does: pre-checkout, then, if the bot said
+        ok, the successful payment. Returns the replies (none when refused)."""
+        amount = sum(int(p["amount"]) for p in _prices(invoice))
+        payload = str(invoice.params["payload"])
+        answer = await self.pre_checkout(payload, amount)
+        if not answer.params.get("ok"):
+            return []
+        return await self.successful_payment(payload, amount, charge_id)
+
     async def send_document(self, file_name: str, mime_type: str, size: int) -> list[ApiCall]:
         """Send a file."""
         n = next(_update_ids)
         doc = {"file_id": f"doc-{n}", "file_unique_id": f"d{n}", "file_name": file_name,
                "mime_type": mime_type, "file_size": size}
         return await self._feed({"message": self._base_message(document=doc)})
+
+
+def _prices(call: ApiCall) -> list[dict[str, Any]]:
+    prices = call.params.get("prices") or []
+    return json.loads(prices) if isinstance(prices, str) else list(prices)
 
 
 def text_of(calls: list[ApiCall]) -> str:
