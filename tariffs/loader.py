@@ -14,6 +14,9 @@ from tariffs.errors import ScheduleError, TariffError
 from tariffs.models import Schedule
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Ids are ASCII, but `schedules` prints them through the Persian locale (Persian digits) and
+# people copy them back in any digits: Persian and Arabic-Indic digits are read as ASCII.
+_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -102,9 +105,14 @@ def list_schedules() -> list[Schedule]:
     return list(_schedules().values())
 
 
+def schedule_key(schedule_id: str) -> str:
+    """A schedule id as typed (any digits, surrounding spaces) in its stored ASCII form."""
+    return schedule_id.strip().translate(_ASCII_DIGITS)
+
+
 def get_schedule(schedule_id: str) -> Schedule:
-    """A bundled schedule by id; TariffError `unknown_schedule` otherwise."""
+    """A bundled schedule by id, typed in any digits; TariffError `unknown_schedule` otherwise."""
     try:
-        return _schedules()[schedule_id]
+        return _schedules()[schedule_key(schedule_id)]
     except KeyError:
         raise TariffError("unknown_schedule", f"no schedule {schedule_id!r}") from None
