@@ -110,3 +110,34 @@ async def test_outage_and_blocked_chat_from_the_command_line(running, settings, 
         assert (await store.chat(862)).blocked
     finally:
         await store.close()
+
+
+def _cli(tmp_path, *argv: str, database: str | None = None):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ABFA_")}
+    if database is not None:
+        env["ABFA_DATABASE"] = database
+    return subprocess.run([sys.executable, "-m", "bot", "ops", *argv], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=120)
+
+
+def test_without_a_database_the_cli_refuses_and_creates_nothing(tmp_path) -> None:
+    for argv in (("list",), ("note", "12345678901", "یادداشت"), ("notify-pending",)):
+        done = _cli(tmp_path, *argv)
+        assert done.returncode == 1 and done.stdout == ""
+        assert str(tmp_path / "data" / "abfa.sqlite3") in done.stderr
+        assert t("ops.cli_no_database") in done.stderr
+    assert not (tmp_path / "data").exists()
+    done = _cli(tmp_path, "list", database=str(tmp_path / "elsewhere.sqlite3"))
+    assert done.returncode == 1 and not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+async def test_the_cli_says_which_database_it_uses(running, settings, tmp_path) -> None:
+    await new_request(running)
+    await running.store.close()
+    done = _cli(tmp_path, "list", database=str(settings.database))
+    assert done.returncode == 0, done.stderr
+    assert f"{t('ops.cli_database')} {settings.database}" in done.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import ExtBot
@@ -78,10 +79,30 @@ def add_parser(subparsers: Any) -> None:
     sub.add_parser("alerts", help="queue new-request alerts for the operators' group")
 
 
+def database_or_refusal(settings: Settings) -> tuple[Path, str | None]:
+    """The database an `ops` command works on, and why it must not run, if so.
+
+    Staff run these commands from wherever they are; with no ABFA_DATABASE the default
+    path is relative to the working directory, and opening it would silently create an
+    empty database there. So the command says which file it uses and refuses one that
+    does not exist (the bot, `migrate` or `import` create it).
+    """
+    path = Path(settings.database).expanduser().resolve()
+    if not path.is_file():
+        return path, t("ops.cli_no_database")
+    return path, None
+
+
 async def run(args: argparse.Namespace, settings: Settings, *,
               request: BaseRequest | None = None) -> int:
     """Run one `ops` subcommand; `request` replaces the network (tests)."""
-    store = await SqliteStore(settings.database).open()
+    path, refusal = database_or_refusal(settings)
+    # The path is printed as it is (ASCII digits): it is typed back in shells and scripts.
+    print(f"{t('ops.cli_database')} {path}", file=sys.stderr)
+    if refusal:
+        print(t("ops.cli_error", message=refusal), file=sys.stderr)
+        return 1
+    store = await SqliteStore(path).open()
     try:
         return await _dispatch(args, settings, store, request)
     except workflow.WorkflowError as exc:
