@@ -33,8 +33,12 @@ def field_prompt(spec: FieldSpec) -> tuple[str, ReplyKeyboardMarkup]:
                      max=spec.max or 10**9)
         elif spec.kind == "mobile":
             text = t("requests.ask_mobile", label=spec.label)
+        elif spec.kind == "phone":
+            text = t("requests.ask_phone", label=spec.label)
         elif spec.kind == "national_id":
             text = t("requests.ask_national_id", label=spec.label)
+        elif spec.kind == "name":
+            text = t("requests.ask_name", label=spec.label)
         else:
             text = t("requests.ask_text", label=spec.label)
         markup = cancel_keyboard(skip)
@@ -51,8 +55,12 @@ def field_error(err: InputError) -> str:
         return t("requests.invalid_number_range", min=err.params["min"], max=err.params["max"])
     if err.code == "mobile":
         return t("requests.invalid_mobile")
+    if err.code == "phone":
+        return t("requests.invalid_phone")
     if err.code == "national_id":
         return t("requests.invalid_national_id")
+    if err.code == "name":
+        return t("requests.invalid_name")
     if err.code == "choice":
         return t("requests.invalid_choice")
     return t("requests.invalid_text_length", min=err.params["min"], max=err.params["max"])

@@ -15,6 +15,7 @@ from bot.tools.simulator import ApiCall, SimUser
 
 NATIONAL_ID = "0013542419"
 MOBILE = "۰۹۱۲۳۴۵۶۷۸۹"
+NAME = "علی رضایی"
 
 
 async def seed_subscriber(store: Store, **overrides: Any) -> Subscriber:
@@ -43,6 +44,10 @@ def valid_answer(spec: FieldSpec) -> str:
         return MOBILE
     if spec.kind == "national_id":
         return to_persian_digits(NATIONAL_ID)
+    if spec.kind == "name":
+        return NAME
+    if spec.kind == "phone":
+        return "۰۴۱۳۳۳۱۸۸۷۱"
     if spec.kind in {"choice", "city"}:
         return spec.choices()[0].label
     return "خیابان آزادی، کوچه بهار، پلاک ۱۲"[: max(spec.max or 60, 10)]

@@ -100,24 +100,31 @@ async def test_catalog_browsing_shows_documents_and_stages(running):
     assert replies[0].text == t("requests.ask_national_id", label="کد ملی متقاضی")
 
 
-async def test_wrong_national_id_and_mobile_are_refused_and_asked_again(running):
+async def test_national_id_name_and_mobile_are_checked_as_the_utility_would(running):
+    """Issue 13, point 2: the national ID's check digit, a name in Persian letters, an
+    Iranian mobile with a real operator prefix; each refusal says why and asks again."""
     svc = catalog.service("new_water_branch")
     user = running.user(5002)
     await user.press(f"svc:start:{svc.id}")
-    replies = await user.send("۰۰۱۳۵۴۲۴۱۸")  # last digit wrong
-    assert replies[0].text == t("requests.invalid_national_id")
-    replies = await user.send("12345")
-    assert replies[0].text == t("requests.invalid_national_id")
-    replies = await user.send(NATIONAL_ID)
-    assert replies[0].text == t("requests.ask_text", label="نام و نام خانوادگی متقاضی")
-    await user.send("علی رضایی")
-    for wrong in ("۰۲۱۲۲۳۳۴۴۵۵", "0912", "abc"):
+    for wrong in ("۰۰۱۳۵۴۲۴۱۸", "12345", "۱۱۱۱۱۱۱۱۱۱", "0013542419 0"):
+        replies = await user.send(wrong)  # wrong check digit, too short, all the same
+        assert replies[0].text == t("requests.invalid_national_id")
+    replies = await user.send("۱۳۵۴۲۴۱۹")  # the leading zeros left out, as people do
+    assert replies[0].text == t("requests.ask_name", label="نام و نام خانوادگی متقاضی")
+    for wrong in ("12345", "Ali Rezaei", "علی ۲", "ع"):
+        replies = await user.send(wrong)
+        assert replies[0].text == t("requests.invalid_name")
+    await user.send("سيد علي رضايي")  # Arabic ي is made Persian
+    for wrong in ("۰۲۱۲۲۳۳۴۴۵۵", "0912", "abc", "09501234567", "09061234567"):
         replies = await user.send(wrong)
         assert replies[0].text == t("requests.invalid_mobile")
     replies = await user.send("+98 912 345 6789")
     assert replies[0].text == t("requests.ask_text", label="نشانی دقیق ملک")
     replies = await user.send("کوتاه")
     assert replies[0].text == t("requests.invalid_text_length", min=10, max=300)
+    draft = running.app.user_data[user.id]["service_request"]
+    assert draft["applicant"] == {"national_id": NATIONAL_ID, "full_name": "سید علی رضایی",
+                                  "mobile": "09123456789"}
 
 
 async def test_numbers_choices_and_the_branch_fee_in_the_summary(running):

@@ -58,7 +58,7 @@ class FieldSpec(_Model):
 
     id: str
     label: str
-    kind: Literal["text", "number", "mobile", "national_id", "choice", "city"]
+    kind: Literal["text", "name", "number", "mobile", "phone", "national_id", "choice", "city"]
     required: bool = True
     min: int | None = None
     max: int | None = None

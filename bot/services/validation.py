@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from bot.services.catalog import DocumentSpec, FieldSpec
 from bot.text.normalise import normalize_text, parse_int
-from bot.text.personal import normalize_mobile, normalize_national_id
+from bot.text.personal import (
+    normalize_mobile,
+    normalize_name,
+    normalize_national_id,
+    normalize_phone,
+)
 
 
 class InputError(ValueError):
@@ -26,8 +31,8 @@ class InputError(ValueError):
 def answer(spec: FieldSpec, text: str) -> str:
     """The value to store for this answer; InputError when it is not acceptable.
 
-    Codes: text_length (min, max), not_a_number, number_range (min, max), mobile,
-    national_id, choice.
+    Codes: text_length (min, max), not_a_number, number_range (min, max), mobile, phone,
+    national_id, name, choice.
     """
     clean = normalize_text(text or "")
     if spec.kind == "number":
@@ -42,6 +47,19 @@ def answer(spec: FieldSpec, text: str) -> str:
         if mobile is None:
             raise InputError("mobile")
         return mobile
+    if spec.kind == "phone":
+        phone = normalize_phone(clean)
+        if phone is None:
+            raise InputError("phone")
+        return phone
+    if spec.kind == "name":
+        name = normalize_name(clean)
+        if name is None:
+            raise InputError("name")
+        low, high = spec.min or 3, spec.max or 60
+        if not low <= len(name) <= high:
+            raise InputError("text_length", min=low, max=high)
+        return name
     if spec.kind == "national_id":
         national_id = normalize_national_id(clean)
         if national_id is None:
