@@ -19,6 +19,7 @@ from telegram.request import BaseRequest
 from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
+from bot.services.catalog import use_home_schedule
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
 from bot.text.i18n import default_locale
@@ -87,6 +88,7 @@ def build_application(
     from handlers import register  # handlers import this module
 
     default_locale().check_usage()
+    use_home_schedule(settings.tariff_schedule)
     profile = profile_for(settings)
     secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (

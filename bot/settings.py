@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     pay_url: str | None = Field(
         None, description="payment page URL with {bill_id}, {payment_id}, {amount} placeholders")
     bot_username: str | None = Field(None, description="the bot's username, for deep links")
+    tariff_schedule: str = Field("east-azarbaijan-urban-1398",
+                                 description="the utility's own schedule: its places and branch fees")
 
     @field_validator("operators", mode="before")
     @classmethod
@@ -65,6 +67,16 @@ class Settings(BaseSettings):
             parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
             return frozenset(int(p) for p in parts)
         return value
+
+    @field_validator("tariff_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from tariffs import TariffError, get_schedule
+
+        try:
+            return get_schedule(value).id
+        except TariffError:
+            raise ValueError("not a tariff schedule id (python -m tariffs schedules)") from None
 
     @field_validator("log_level")
     @classmethod

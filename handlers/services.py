@@ -2,12 +2,19 @@
 
 Browse the catalog (description, documents, stages, duration, fees), then fill a request
 step by step (bot/services/drafts.py gives the steps): identification, fields, map
-location, each document, a summary with the expected fees, confirm, tracking code.
+location, each document, a summary with the expected fees and date, confirm, tracking
+code. The summary lets the applicant change any answer or document before confirming.
 
-Identification of an existing subscriber is the subscription number alone (valid check
-digit, on file), without phone verification: the utility checks ownership from the
-uploaded documents, and the bot shows nothing of the subscription's personal data.
-The request and its documents are stored in one transaction before the code is shown.
+The bot asks only what it does not know: the chat's verified subscriptions are offered
+as buttons at the subscription step (a typed number is still accepted); an applicant's
+national ID, name and mobile are offered back from their last request («همان مشخصات
+قبلی»); a field that does not apply is not asked (capacity of a household branch); and a
+water bill photo is not asked of a subscriber who proved ownership in this chat.
+
+Identification of an existing subscriber is otherwise the subscription number alone
+(valid check digit, on file), without phone verification: the utility checks ownership
+from the uploaded documents, and the bot shows nothing of the subscription's personal
+data. The request and its documents are stored in one transaction before the code is shown.
 """
 
 from __future__ import annotations
@@ -29,13 +36,29 @@ from bot.app import Ctx
 from bot.identifiers import IdentifierError, format_code, parse_subscription
 from bot.services import catalog
 from bot.services.catalog import Service
-from bot.services.drafts import Step, discard_parked, new_draft, park, parked, plan
+from bot.services.deadlines import due_text
+from bot.services.drafts import (
+    Step,
+    applies,
+    discard_parked,
+    first_missing,
+    kept_answers,
+    kept_documents,
+    new_draft,
+    next_position,
+    park,
+    parked,
+    plan,
+    remember,
+    remembered,
+)
 from bot.services.fees import expected_branch_fee
 from bot.services.validation import InputError, answer, check_upload, shown
+from bot.store.models import Link
 from bot.store.request_models import NewDocument, NewRequest
-from bot.text.fmt import digits, rials
+from bot.text.fmt import digits, now_utc, rials
 from bot.text.i18n import t
-from bot.text.keyboards import button_filter, inline, main_menu
+from bot.text.keyboards import button_filter, choices, inline, main_menu
 from handlers.common import answer_query, ensure_chat, message_text, reply, show
 from handlers.request_steps import (
     cancel_keyboard,
@@ -50,7 +73,7 @@ from handlers.request_steps import (
 )
 
 NAME = "service_request"
-CHOOSE, SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM = range(6)
+CHOOSE, SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE = range(7)
 STATE_OF = {"subscription": SUBSCRIPTION, "applicant": FIELD, "field": FIELD,
             "location": LOCATION, "document": DOCUMENT, "confirm": CONFIRM}
 
@@ -62,22 +85,32 @@ def _catalog_markup() -> Any:
 
 
 def _card(svc: Service) -> str:
-    docs = "\n".join(
-        t("services.document_required", title=d.title, media=media_label(d)) if d.required
-        else t("services.document_optional", title=d.title, media=media_label(d))
-        for d in svc.documents
-    )
+    docs = "\n".join(_document_line(d) for d in svc.documents)
     stages = "\n".join(t("services.stage_line", number=i, title=s.title)
                        for i, s in enumerate(svc.stages, 1))
-    return t(
-        "services.card", title=svc.title, description=svc.description,
-        who=t("services.who_subscriber") if svc.who == "subscriber" else t("services.who_applicant"),
-        duration=svc.duration.text, fees=svc.fees.text,
-        visit=t("services.visit_yes") if svc.site_visit else t("services.visit_no"),
-        visits=t("services.visits_count", count=svc.in_person_visits) if svc.in_person_visits
-        else t("services.visits_none"),
-        documents=docs, stages=stages,
-    )
+    lines = [
+        t("services.card_head", title=svc.title, description=svc.description,
+          who=t("services.who_subscriber") if svc.who == "subscriber"
+          else t("services.who_applicant")),
+    ]
+    if svc.duration is not None:
+        lines.append(t("services.card_duration", duration=svc.duration.text))
+    lines += [
+        t("services.card_fees", fees=svc.fees.text),
+        t("services.card_visit", visit=t("services.visit_at", stages="، ".join(
+            t("services.quoted", text=s.title) for s in svc.visit_stages))
+          if svc.site_visit else t("services.visit_no")),
+        t("services.card_visits", visits=t("services.visits_count", count=svc.in_person_visits)
+          if svc.in_person_visits else t("services.visits_none")),
+        t("services.card_lists", documents=docs, stages=stages),
+    ]
+    return "\n".join(lines)
+
+
+def _document_line(doc: Any) -> str:
+    key = "services.document_required" if doc.required else "services.document_optional"
+    line = t(key, title=doc.title, media=media_label(doc))
+    return line + t("services.document_on_file") if doc.on_file_when_verified else line
 
 
 async def open_catalog(update: Update, ctx: Ctx) -> int:
@@ -144,22 +177,56 @@ async def start_fresh(update: Update, ctx: Ctx) -> int:
 
 
 async def got_subscription(update: Update, ctx: Ctx) -> int:
-    """Check the subscription number (check digit, on file); keep it, no personal data shown."""
+    """A linked subscription's button, or a typed subscription number (check digit, on
+    file); keep it, no personal data shown. A subscription this chat proved it owns
+    spares the applicant the bill photos (the bot has the bills)."""
     if _out_of_step(ctx, "subscription"):
         return await _ask(update, ctx)
     draft = ctx.user_data[NAME]
     text = message_text(update)
-    try:
-        number = parse_subscription(text)
-    except IdentifierError as err:
-        await reply(update, _subscription_error(err))
-        return SUBSCRIPTION
-    subscriber = await ctx.store.subscriber_by_number(number.digits)
-    if subscriber is None:
-        await reply(update, t("requests.subscription_not_found"))
-        return SUBSCRIPTION
-    draft["subscriber_id"], draft["subscription"] = subscriber.id, number.digits
+    chat_id, _ = chat_and_user(update)
+    links = await _verified_links(ctx, chat_id)
+    chosen = next((link for link in links if _link_label(link) == text), None)
+    if chosen is not None:
+        subscriber = chosen.subscriber
+    else:
+        try:
+            number = parse_subscription(text)
+        except IdentifierError as err:
+            await reply(update, _subscription_error(err))
+            return SUBSCRIPTION
+        subscriber = await ctx.store.subscriber_by_number(number.digits)
+        if subscriber is None:
+            await reply(update, t("requests.subscription_not_found"))
+            return SUBSCRIPTION
+    draft["subscriber_id"], draft["subscription"] = subscriber.id, subscriber.subscription_number
+    draft["verified"] = any(link.subscriber.id == subscriber.id for link in links)
     return await _advance(update, ctx)
+
+
+async def got_profile(update: Update, ctx: Ctx) -> int:
+    """«همان مشخصات قبلی» fills the remembered details; «مشخصات جدید» asks them anew; a
+    typed answer is taken as the answer to the first question."""
+    if _out_of_step(ctx, "applicant"):
+        return await _ask(update, ctx)
+    draft = ctx.user_data[NAME]
+    text = message_text(update)
+    if text == t("requests.button_same_details"):
+        known = {f.id for f in catalog.applicant_fields()}
+        draft["applicant"].update({k: v for k, v in remembered(ctx.user_data).items()
+                                   if k in known})
+        draft["profile"] = "used"
+        steps = plan(catalog.service(draft["service"]))
+        draft["pos"] = next((i for i, s in enumerate(steps) if s.kind == "applicant"
+                             and s.item not in draft["applicant"]),
+                            max(i for i, s in enumerate(steps) if s.kind == "applicant"))
+        if steps[draft["pos"]].item in draft["applicant"]:
+            return await _advance(update, ctx)
+        return await _ask(update, ctx)
+    draft["profile"] = "declined"
+    if text == t("requests.button_new_details"):
+        return await _ask(update, ctx)
+    return await got_answer(update, ctx)
 
 
 async def got_answer(update: Update, ctx: Ctx) -> int:
@@ -169,14 +236,16 @@ async def got_answer(update: Update, ctx: Ctx) -> int:
     draft = ctx.user_data[NAME]
     step, spec = _current_field(draft)
     text = message_text(update)
+    target = draft["applicant" if step.kind == "applicant" else "answers"]
     if not spec.required and text == t("common.button_skip"):
+        target.pop(spec.id, None)
         return await _advance(update, ctx)
     try:
         value = answer(spec, text)
     except InputError as err:
         await reply(update, field_error(err))
         return FIELD
-    draft["applicant" if step.kind == "applicant" else "answers"][spec.id] = value
+    target[spec.id] = value
     return await _advance(update, ctx)
 
 
@@ -202,7 +271,9 @@ async def got_document(update: Update, ctx: Ctx) -> int:
     spec = svc.document(_step(draft).item or "")
     assert spec is not None
     text = message_text(update)
+    others = [d for d in draft["documents"] if d["doc_type"] != spec.id]
     if not spec.required and text == t("common.button_skip"):
+        draft["documents"] = others
         return await _advance(update, ctx)
     upload = upload_of(update.effective_message)
     if upload is None:
@@ -213,7 +284,7 @@ async def got_document(update: Update, ctx: Ctx) -> int:
     except InputError as err:
         await reply(update, upload_error(err, spec, spec.title))
         return DOCUMENT
-    draft["documents"].append(asdict(new_document(spec.id, upload)))
+    draft["documents"] = [*others, asdict(new_document(spec.id, upload))]
     await reply(update, t("requests.document_saved", title=spec.title))
     return await _advance(update, ctx)
 
@@ -225,8 +296,9 @@ async def confirm_expected(update: Update, ctx: Ctx) -> int:
 
 
 async def submit(update: Update, ctx: Ctx) -> int:
-    """Store the request with its documents, then show the tracking code; a draft that
-    lacks a required answer or document goes back to that step instead."""
+    """Store the request with its documents, then show the tracking code and the expected
+    date; a draft that lacks a required answer or document goes back to that step instead.
+    An applicant's national ID, name and mobile are remembered for their next request."""
     await answer_query(update)
     draft = ctx.user_data[NAME]
     svc = catalog.service(draft["service"])
@@ -237,16 +309,19 @@ async def submit(update: Update, ctx: Ctx) -> int:
     chat_id, user_id = chat_and_user(update)
     subscriber = await ctx.store.subscriber(draft["subscriber_id"]) if draft["subscriber_id"] else None
     location = draft["location"] or [None, None]
-    fields = dict(draft["answers"])
+    fields: dict[str, Any] = kept_answers(svc, draft)
     if draft["subscription"]:
         fields["subscription_number"] = draft["subscription"]
+    on_file = _on_file(svc, draft)
+    if on_file:
+        fields["documents_on_file"] = [d.id for d in on_file]
     new = NewRequest(
         kind="service", service=svc.id, chat_id=chat_id, user_id=user_id,
         stage=svc.first_stage.id, subscriber_id=draft["subscriber_id"],
         applicant=dict(draft["applicant"]), fields=fields,
         latitude=location[0], longitude=location[1],
         city=fields.get("city") or (subscriber.city if subscriber else None),
-        documents=tuple(NewDocument(**d) for d in draft["documents"]),
+        documents=tuple(NewDocument(**d) for d in kept_documents(svc, draft)),
         draft_id=draft.get("draft_id"),
     )
     operators = ctx.settings.operators_chat
@@ -256,11 +331,50 @@ async def submit(update: Update, ctx: Ctx) -> int:
                                    code=format_code(code), documents=len(new.documents)))
         if operators else None,
     )
+    if svc.who == "applicant":
+        remember(ctx.user_data, draft["applicant"])
     ctx.user_data.pop(NAME, None)
     discard_parked(ctx.user_data)
-    await reply(update, t("requests.submitted", service=svc.title, code=format_code(request.code),
-                          stage=svc.first_stage.title, duration=svc.duration.text), main_menu())
+    lines = [t("requests.submitted", service=svc.title, code=format_code(request.code),
+               stage=svc.first_stage.title)]
+    due = due_text(svc, request.created_at)
+    if due is not None and svc.duration is not None:
+        lines.append(t("requests.submitted_due", duration=svc.duration.text, due=due))
+    await reply(update, "\n".join(lines), main_menu())
     return ConversationHandler.END
+
+
+async def edit_menu(update: Update, ctx: Ctx) -> int:
+    """The summary's «ویرایش»: every answer, the location and each document, as buttons."""
+    await answer_query(update)
+    draft = ctx.user_data[NAME]
+    svc = catalog.service(draft["service"])
+    rows = [[(digits(_step_label(svc, step)), f"svc:edit:{index}")]
+            for index, step in enumerate(plan(svc))
+            if step.kind != "confirm" and applies(svc, step, draft)]
+    rows.append([(t("requests.button_back_to_summary"), "svc:summary")])
+    await reply(update, t("requests.edit_prompt"), inline(rows))
+    return CONFIRM
+
+
+async def edit_step(update: Update, ctx: Ctx) -> int:
+    """Ask one step again; once answered, the summary comes back (not the next step)."""
+    await answer_query(update)
+    draft = ctx.user_data[NAME]
+    svc = catalog.service(draft["service"])
+    data = update.callback_query.data if update.callback_query else ""
+    index = int((data or "0").rsplit(":", 1)[-1] or 0)
+    steps = plan(svc)
+    if not 0 <= index < len(steps) - 1 or not applies(svc, steps[index], draft):
+        return await _ask(update, ctx)
+    draft["pos"], draft["editing"] = index, True
+    return await _ask(update, ctx)
+
+
+async def show_summary(update: Update, ctx: Ctx) -> int:
+    """Back from the edit list to the summary."""
+    await answer_query(update)
+    return await _ask(update, ctx)
 
 
 async def discard(update: Update, ctx: Ctx) -> int:
@@ -305,44 +419,37 @@ def _out_of_step(ctx: Ctx, *kinds: str) -> bool:
     return _step(ctx.user_data[NAME]).kind not in kinds
 
 
-def first_missing(svc: Service, draft: dict[str, Any]) -> int | None:
-    """The index of the first step whose required answer or document the draft lacks."""
-    documents = {d["doc_type"] for d in draft["documents"]}
-    for index, step in enumerate(plan(svc)):
-        missing = (
-            (step.kind == "subscription" and not draft["subscription"])
-            or (step.kind == "location" and not draft["location"])
-            or (step.kind in {"applicant", "field"} and _required(svc, step)
-                and step.item not in draft["applicant" if step.kind == "applicant"
-                                           else "answers"])
-            or (step.kind == "document" and svc.document(step.item or "").required
-                and step.item not in documents)
-        )
-        if missing:
-            return index
-    return None
-
-
-def _required(svc: Service, step: Step) -> bool:
-    if step.kind == "applicant":
-        return next(f for f in catalog.applicant_fields() if f.id == step.item).required
-    return svc.field(step.item or "").required
-
-
 async def _advance(update: Update, ctx: Ctx) -> int:
-    ctx.user_data[NAME]["pos"] += 1
+    """On to the next step that applies; while editing, back to the summary (or to a
+    required step the edit made necessary, e.g. the capacity of a non-household branch)."""
+    draft = ctx.user_data[NAME]
+    svc = catalog.service(draft["service"])
+    if draft.get("editing"):
+        missing = first_missing(svc, draft)
+        draft["pos"] = len(plan(svc)) - 1 if missing is None else missing
+    else:
+        draft["pos"] = next_position(svc, draft, draft["pos"])
     return await _ask(update, ctx)
 
 
 async def _ask(update: Update, ctx: Ctx) -> int:
     """Ask the current step's question; park the draft; return the state that answers it."""
     draft = ctx.user_data[NAME]
-    park(ctx.user_data, draft)
     svc = catalog.service(draft["service"])
     steps = plan(svc)
+    if not applies(svc, steps[draft["pos"]], draft):
+        draft["pos"] = next_position(svc, draft, draft["pos"])
+    park(ctx.user_data, draft)
     step = steps[draft["pos"]]
     if step.kind == "subscription":
-        await reply(update, t("requests.ask_subscription"), cancel_keyboard())
+        chat_id, _ = chat_and_user(update)
+        labels = [_link_label(link) for link in await _verified_links(ctx, chat_id)]
+        text = t("requests.ask_subscription_linked") if labels else t("requests.ask_subscription")
+        await reply(update, text, choices(labels, columns=1))
+    elif step.kind == "applicant" and draft.get("profile") is None and remembered(ctx.user_data):
+        await reply(update, _profile_offer(ctx), choices(
+            [t("requests.button_same_details"), t("requests.button_new_details")], columns=1))
+        return PROFILE
     elif step.kind in {"applicant", "field"}:
         text, markup = field_prompt(_current_field(draft)[1])
         await reply(update, text, markup)
@@ -350,7 +457,7 @@ async def _ask(update: Update, ctx: Ctx) -> int:
         await reply(update, t("requests.ask_location", button=t("requests.button_location")),
                     location_keyboard())
     elif step.kind == "document":
-        docs = [s for s in steps if s.kind == "document"]
+        docs = [s for s in steps if s.kind == "document" and applies(svc, s, draft)]
         spec = svc.document(step.item or "")
         assert spec is not None
         text = t("requests.ask_document", number=docs.index(step) + 1, total=len(docs),
@@ -359,8 +466,11 @@ async def _ask(update: Update, ctx: Ctx) -> int:
             text += "\n" + t("requests.document_optional")
         await reply(update, text, cancel_keyboard(skip=not spec.required))
     else:
+        draft["editing"] = False
+        park(ctx.user_data, draft)
         await reply(update, await _summary(ctx, svc, draft), inline([
             [(t("common.button_confirm"), "svc:confirm")],
+            [(t("requests.button_edit"), "svc:edit")],
             [(t("requests.button_discard"), "svc:discard")],
         ]))
     return STATE_OF[step.kind]
@@ -375,19 +485,68 @@ async def _summary(ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
         if spec.id in draft["applicant"]:
             lines.append(t("requests.summary_line", label=spec.label,
                            value=digits(draft["applicant"][spec.id])))
+    answers = kept_answers(svc, draft)
     for spec in svc.fields:
-        if spec.id in draft["answers"]:
+        if spec.id in answers:
             lines.append(t("requests.summary_line", label=spec.label,
-                           value=digits(shown(spec, draft["answers"][spec.id]))))
+                           value=digits(shown(spec, answers[spec.id]))))
+    if svc.needs_location:
+        lines.append(t("requests.summary_location", location=t("requests.location_given")
+                       if draft["location"] else t("requests.location_none")))
+    uploaded = {d["doc_type"] for d in draft["documents"]}
+    for step in plan(svc):
+        if step.kind == "document" and applies(svc, step, draft):
+            doc = svc.document(step.item or "")
+            assert doc is not None
+            lines.append(t("requests.summary_document", title=doc.title,
+                           state=t("requests.document_sent") if doc.id in uploaded
+                           else t("requests.document_skipped")))
+    lines += [t("requests.summary_on_file", title=doc.title) for doc in _on_file(svc, draft)]
     subscriber = await ctx.store.subscriber(draft["subscriber_id"]) if draft["subscriber_id"] else None
-    fee = expected_branch_fee(svc, subscriber, draft["answers"])
-    return t(
-        "requests.summary", service=svc.title, details="\n".join(lines),
-        documents=len(draft["documents"]),
-        location=t("requests.location_given") if draft["location"] else t("requests.location_none"),
-        fees=t("requests.fee_amount", amount=rials(fee)) if fee is not None else svc.fees.text,
-        duration=svc.duration.text,
-    )
+    fee = expected_branch_fee(svc, subscriber, answers)
+    out = [t("requests.summary", service=svc.title, details="\n".join(lines),
+             fees=t("requests.fee_amount", amount=rials(fee)) if fee is not None
+             else svc.fees.text)]
+    due = due_text(svc, now_utc())
+    if due is not None and svc.duration is not None:
+        out.append(t("requests.summary_due", duration=svc.duration.text, due=due))
+    out.append(t("requests.summary_footer"))
+    return "\n".join(out)
+
+
+def _on_file(svc: Service, draft: dict[str, Any]) -> list[Any]:
+    """Documents not asked because the bot has them (the verified subscription's bills)."""
+    return [d for d in svc.documents if d.on_file_when_verified and draft.get("verified")]
+
+
+def _step_label(svc: Service, step: Step) -> str:
+    """What an edit button changes."""
+    if step.kind == "subscription":
+        return t("requests.label_subscription")
+    if step.kind == "location":
+        return t("requests.label_location")
+    if step.kind == "document":
+        doc = svc.document(step.item or "")
+        return doc.title if doc else ""
+    spec = (next(f for f in catalog.applicant_fields() if f.id == step.item)
+            if step.kind == "applicant" else svc.field(step.item or ""))
+    return spec.label if spec else ""
+
+
+def _profile_offer(ctx: Ctx) -> str:
+    known = remembered(ctx.user_data)
+    lines = [t("requests.summary_line", label=spec.label, value=digits(known[spec.id]))
+             for spec in catalog.applicant_fields() if spec.id in known]
+    return t("requests.profile_offer", details="\n".join(lines))
+
+
+async def _verified_links(ctx: Ctx, chat_id: int) -> list[Link]:
+    return [link for link in await ctx.store.links(chat_id) if link.verified]
+
+
+def _link_label(link: Link) -> str:
+    return t("requests.button_linked", nickname=link.nickname,
+             number=digits(link.subscriber.subscription_number))
 
 
 def _subscription_error(err: IdentifierError) -> str:
@@ -428,9 +587,13 @@ def build() -> list:
                 DOCUMENT: [MessageHandler(_ANY, got_document)],
                 CONFIRM: [
                     CallbackQueryHandler(submit, pattern=r"^svc:confirm$"),
+                    CallbackQueryHandler(edit_menu, pattern=r"^svc:edit$"),
+                    CallbackQueryHandler(edit_step, pattern=r"^svc:edit:\d+$"),
+                    CallbackQueryHandler(show_summary, pattern=r"^svc:summary$"),
                     CallbackQueryHandler(discard, pattern=r"^svc:discard$"),
                     MessageHandler(_ANY, confirm_expected),
                 ],
+                PROFILE: [MessageHandler(_ANY, got_profile)],
             },
             fallbacks=[],
         ),

@@ -11,6 +11,7 @@ import pytest
 
 from bot.identifiers import format_code, is_valid
 from bot.services import catalog
+from bot.services.deadlines import due_text
 from bot.services.drafts import plan
 from bot.settings import Settings, load_settings
 from bot.store.request_models import NewRequest
@@ -63,9 +64,14 @@ async def test_every_service_happy_path(running, svc):
     replies = await submit_request(user, svc, sub.subscription_number)
     request = (await running.store.requests_for_chat(user.id))[0]
     assert is_valid(request.code)
-    assert replies[0].text == t("requests.submitted", service=svc.title,
-                                code=format_code(request.code), stage=svc.first_stage.title,
-                                duration=svc.duration.text)
+    submitted = t("requests.submitted", service=svc.title, code=format_code(request.code),
+                  stage=svc.first_stage.title)
+    if svc.duration is None:  # the seed states no duration: nothing is said about it
+        assert replies[0].text == submitted
+    else:
+        assert replies[0].text == "\n".join([submitted, t(
+            "requests.submitted_due", duration=svc.duration.text,
+            due=due_text(svc, request.created_at))])
     assert (request.kind, request.service, request.stage, request.status) == (
         "service", svc.id, "registered", "open")
     docs = await running.store.request_documents(request.id)
@@ -127,27 +133,52 @@ async def test_national_id_name_and_mobile_are_checked_as_the_utility_would(runn
                                   "mobile": "09123456789"}
 
 
-async def test_numbers_choices_and_the_branch_fee_in_the_summary(running):
+async def test_new_branch_asks_the_utilitys_places_and_only_what_applies(running):
+    """Issue 13, points 1 and 4: the new-branch service lists the configured places (East
+    Azarbaijan), asks Tabriz's zone (its branch fee depends on it), does not ask a household
+    applicant for a contract capacity, and shows seed 003's branch fee in the summary."""
     svc = catalog.service("new_water_branch")
     user = running.user(5003)
-    await _advance_to(user, svc, "field", None)
-    replies = await user.send("تهران")
-    assert replies[0].text == t("requests.invalid_choice")
-    await user.send("مبارکه")
+    replies = await _advance_to(user, svc, "field", None)
+    labels = [label for call in replies for row in call.keyboard for label in row]
+    assert "تبریز" in labels and "مرند" in labels and "مبارکه" not in labels
+    for wrong in ("تهران", "مبارکه"):  # Isfahan's county is not a place of this utility
+        replies = await user.send(wrong)
+        assert replies[0].text == t("requests.invalid_choice")
+    replies = await user.send("تبريز")
+    assert replies[0].text.startswith(t("requests.ask_number", label="منطقه شهرداری محل ملک (۱ تا ۱۰)",
+                                        min=1, max=10))
+    replies = await user.send("۱۱")
+    assert replies[0].text == t("requests.invalid_number_range", min=1, max=10)
+    await user.send("۳")
     await user.send("خانگی")
     replies = await user.send("دو")
     assert replies[0].text == t("common.not_a_number")
     replies = await user.send("۰")
     assert replies[0].text == t("requests.invalid_number_range", min=1, max=500)
-    await user.send("۲")
-    replies = await user.send(t("common.button_skip"))  # optional capacity
+    replies = await user.send("۲")  # household: straight to the location, no capacity
     assert replies[0].text.startswith(t("requests.ask_location", button=t("requests.button_location")))
-    await user.share_location(32.5, 51.3)
+    await user.share_location(38.08, 46.29)
     for _ in svc.documents:
         replies = await user.send_photo()
     summary = replies[-1].text
-    assert rials(1_000_000) in summary  # 2 units × 500,000 (seed 002, Isfahan rural)
-    assert "مبارکه" in summary and "۲" in summary
+    # seed 003: Tabriz zone 3 7,600,000 × 2 units + 1/2" installation 9,700,000 + supervision
+    # 180,000 × 2 + تبصره ۳ 6,200,000 × 2 = 37,660,000 rials
+    assert rials(37_660_000) in summary
+    assert "تبریز" in summary and "منطقه شهرداری محل ملک (۱ تا ۱۰): ۳" in summary
+    assert "ظرفیت قراردادی" not in summary
+    await user.tap("تأیید")
+    request = (await running.store.requests_for_chat(user.id))[0]
+    assert request.fields == {"city": "tabriz", "zone": "3", "usage": "household", "units": "2"}
+    assert request.city == "tabriz"
+
+
+async def test_a_place_without_zones_is_not_asked_one(running):
+    svc = catalog.service("new_water_branch")
+    user = running.user(5013)
+    await _advance_to(user, svc, "field", None)
+    replies = await user.send("مرند")
+    assert replies[0].text == t("requests.ask_choice", label="کاربری")
 
 
 async def test_documents_wrong_type_too_big_text_and_skip(running):
@@ -169,7 +200,7 @@ async def test_documents_wrong_type_too_big_text_and_skip(running):
     assert replies[0].text == t("requests.document_saved", title="تصویر کارت ملی و شناسنامه مالک خودرو")
     await user.send_photo()
     replies = await user.send_photo()
-    assert "مدارک: ۴ فایل" in replies[-1].text
+    assert replies[-1].text.count(t("requests.document_sent")) == 4
     replies = await user.send("بله")
     assert replies[0].text == t("requests.confirm_expected")
     await user.tap("تأیید")
@@ -187,7 +218,9 @@ async def test_optional_document_can_be_skipped(running):
     await _advance_to(user, svc, "document", sub.subscription_number)
     await user.send_photo()
     replies = await user.send(t("common.button_skip"))
-    assert "مدارک: ۱ فایل" in replies[-1].text
+    summary = replies[-1].text
+    assert summary.count(t("requests.document_sent")) == summary.count(
+        t("requests.document_skipped")) == 1
     await user.tap("تأیید")
     request = (await running.store.requests_for_chat(user.id))[0]
     assert [d.doc_type for d in await running.store.request_documents(request.id)] == ["water_bill"]
@@ -279,7 +312,7 @@ async def test_restart_in_the_middle_continues_where_the_user_was(running):
     await running.restart()
     for _ in svc.documents[1:]:
         replies = await user.send_photo()
-    assert "مدارک: ۵ فایل" in replies[-1].text
+    assert replies[-1].text.count(t("requests.document_sent")) == 5
     await running.restart()
     await user.tap("تأیید")
     request = (await running.store.requests_for_chat(user.id))[0]
@@ -503,3 +536,26 @@ async def test_confirm_with_a_required_document_missing_goes_back_to_it(running)
     assert await running.store.requests_for_chat(user.id) == []
     replies = await user.send_photo()
     assert any("svc:confirm" in str(c.inline) for c in replies)  # back at the summary
+
+
+async def test_cards_say_only_what_the_seeds_state_and_agree_with_their_stages(running):
+    """Issue 13, point 4: no «در منبع اعلام نشده»; a service's site-visit line names the
+    stage of the visit (the meter test's included); the new branch is the utility's."""
+    user = running.user(5014)
+    await user.send(t("menu.services"))
+    replies = await user.tap(catalog.service("meter_test").title)
+    card = replies[0].text
+    test_stage = catalog.service("meter_test").stage("test")
+    assert t("services.card_visit", visit=t("services.visit_at", stages=t(
+        "services.quoted", text=test_stage.title))) in card
+    assert "مدت متوسط" not in card and "اعلام نشده" not in card
+    replies = await user.tap(t("services.button_back"))
+    replies = await user.tap(catalog.service("tanker_water").title)
+    assert t("services.card_duration", duration="۲۴ ساعت") in replies[0].text
+    assert t("services.card_visit", visit=t("services.visit_no")) in replies[0].text
+    replies = await user.tap(t("services.button_back"))
+    replies = await user.tap(catalog.service("new_water_branch").title)
+    card = replies[0].text
+    assert "مدت متوسط" not in card and "۵۰۰٬۰۰۰" not in card  # no Isfahan rural fee either
+    for svc in catalog.services():
+        assert svc.site_visit == bool(svc.visit_stages)

@@ -9,12 +9,17 @@ Stable API (the operator workflow, the notifier and the handlers rely on these n
 * `Process.stages` (ordered `Stage`s: `id`, `title`, `user_action`, `source_text`),
   `Process.stage(id)` → `Stage` or None, `Process.next_stage(id)` → the following
   `Stage` or None at the last one, `Process.first_stage` (always `registered`).
-* `Service`: `who` ("subscriber" | "applicant"), `fields` (`FieldSpec`), `documents`
-  (`DocumentSpec` with `required`, `media` and `mime_types`), `needs_location`,
-  `duration` (`text`, `hours`), `fees` (`text`, optional `branch` reference to
-  `tariffs.branch_fee`), `site_visit`, `in_person_visits`, `source`.
+* `Service`: `who` ("subscriber" | "applicant"), `fields` (`FieldSpec`, optionally asked
+  only `when` another answer has one of some values), `documents` (`DocumentSpec` with
+  `required`, `media`, `mime_types` and `on_file_when_verified`), `needs_location`,
+  `duration` (`text`, `hours`; None when the seed does not state it), `fees` (`text`,
+  optional `branch` reference to `tariffs.branch_fee`), `site_visit` (agrees with the
+  stages marked `visit`), `visit_stages`, `in_person_visits`, `source`.
 * `awaits_payment(stage id)`: the stages listed in `payment_stages`, in which a request
   waits for its invoice to be paid and moves on when it is.
+* `home_schedule()`: the tariff schedule of the utility's own places (ABFA_TARIFF_SCHEDULE,
+  set at start-up by `use_home_schedule`); city fields and branch fees that name no
+  schedule use it.
 * `FIRST_STAGE` = "registered"; `RESERVED_STAGES` are status pseudo-stages
   (cancelled, rejected, closed) used in the stage history, never catalog stages.
 
@@ -24,6 +29,7 @@ file, the service id, the field and the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -36,6 +42,20 @@ FIRST_STAGE = "registered"
 RESERVED_STAGES = frozenset({"cancelled", "rejected", "closed"})
 M = TypeVar("M", bound="BaseModel")
 MIME_TYPES = {"photo": ("image/jpeg", "image/png"), "pdf": ("application/pdf",)}
+DEFAULT_HOME_SCHEDULE = "east-azarbaijan-urban-1398"
+_home = {"schedule": DEFAULT_HOME_SCHEDULE}
+
+
+def use_home_schedule(schedule_id: str) -> None:
+    """Make this tariff schedule the utility's own (its cities are the places of the forms)."""
+    from tariffs import get_schedule
+
+    _home["schedule"] = get_schedule(schedule_id).id
+
+
+def home_schedule() -> str:
+    """The id of the utility's own tariff schedule."""
+    return _home["schedule"]
 
 
 class CatalogError(ValueError):
@@ -63,15 +83,14 @@ class FieldSpec(_Model):
     min: int | None = None
     max: int | None = None
     options: tuple[Option, ...] = ()
-    schedule: str | None = None
+    schedule: str | None = None  # a city field's schedule; None: the utility's own
+    when: dict[str, tuple[str, ...]] | None = None  # ask only when these answers match
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         if self.kind == "choice" and not self.options:
             raise ValueError("a choice field needs options")
-        if self.kind == "city":
-            if not self.schedule:
-                raise ValueError("a city field needs the tariff schedule of its cities")
+        if self.kind == "city" and self.schedule:
             from tariffs import get_schedule
 
             get_schedule(self.schedule)
@@ -81,12 +100,16 @@ class FieldSpec(_Model):
 
     def choices(self) -> tuple[Option, ...]:
         """The options of a choice or city field (cities from the tariff schedule)."""
-        if self.kind == "city" and self.schedule:
+        if self.kind == "city":
             from tariffs import get_schedule
 
-            cities = get_schedule(self.schedule).cities
+            cities = get_schedule(self.schedule or home_schedule()).cities
             return tuple(Option(id=key, label=city.name) for key, city in cities.items())
         return self.options
+
+    def applies(self, answers: Mapping[str, object]) -> bool:
+        """Whether the field is asked, given the answers so far (`when`)."""
+        return all(answers.get(name) in values for name, values in (self.when or {}).items())
 
 
 class DocumentSpec(_Model):
@@ -97,6 +120,9 @@ class DocumentSpec(_Model):
     required: bool
     media: tuple[Literal["photo", "pdf"], ...]
     source_text: str | None = None
+    # Not asked when the applicant proved ownership of the subscription (the bot has the
+    # subscription's bills): a photo of a water bill adds nothing then.
+    on_file_when_verified: bool = False
 
     @field_validator("media")
     @classmethod
@@ -118,13 +144,14 @@ class Stage(_Model):
     title: str
     user_action: str | None = None
     source_text: str | None = None
+    visit: bool = False  # someone of the utility comes to the property at this stage
 
 
 class Duration(_Model):
-    """Average duration: Persian text, and hours when the seed gives them."""
+    """Average duration as the seed states it: Persian text and hours."""
 
     text: str
-    hours: int | None = None
+    hours: int
 
 
 class BranchFeeRef(_Model):
@@ -132,7 +159,7 @@ class BranchFeeRef(_Model):
 
     water: bool
     sewage: bool
-    schedule: str | None = None  # None: the subscriber's own schedule
+    schedule: str | None = None  # None: the subscriber's own, or the utility's for a new one
 
 
 class Fees(_Model):
@@ -187,7 +214,7 @@ class Service(Process):
     location: bool = False
     fields: tuple[FieldSpec, ...] = ()
     documents: tuple[DocumentSpec, ...] = ()
-    duration: Duration
+    duration: Duration | None = None  # None: the seed does not state it, and nothing is said
     fees: Fees
     site_visit: bool
     in_person_visits: int = 0
@@ -199,11 +226,22 @@ class Service(Process):
                           ("document", [d.id for d in self.documents])):
             if len(ids) != len(set(ids)):
                 raise ValueError(f"{what} ids repeat: {ids}")
+        if self.site_visit != bool(self.visit_stages):
+            raise ValueError("site_visit must agree with the stages marked visit")
+        known = {f.id for f in self.fields}
+        for spec in self.fields:
+            if set(spec.when or {}) - known:
+                raise ValueError(f"field {spec.id}: when names unknown fields")
         if self.fees.branch and self.fees.branch.schedule:
             from tariffs import get_schedule
 
             get_schedule(self.fees.branch.schedule)
         return self
+
+    @property
+    def visit_stages(self) -> tuple[Stage, ...]:
+        """The stages at which the utility visits the property."""
+        return tuple(s for s in self.stages if s.visit)
 
     @property
     def needs_location(self) -> bool:

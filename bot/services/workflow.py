@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import aiosqlite
@@ -31,12 +30,12 @@ import aiosqlite
 from bot.identifiers import BillId, PaymentId
 from bot.notify import notices
 from bot.services.catalog import Process, Service, Stage, awaits_payment, process
+from bot.services.fees import expected_branch_fee
 from bot.store.db import fetchone
 from bot.store.interface import Store
 from bot.store.request_models import Request
 from bot.text.fmt import TEHRAN, now_utc, to_jalali
 from bot.text.normalise import parse_int
-from tariffs import BranchFeeInput, TariffError, branch_fee
 
 MAX_NOTE = 500
 MAX_INVOICE = 100_000_000_000  # rials; anything above is a typing mistake
@@ -171,33 +170,16 @@ async def _free_invoice_ids(store: Store, request_id: int, amount: int) -> tuple
 
 
 def tariff_amount(request: Request, proc: Process, subscriber: Any | None) -> int:
-    """The branch fee the catalog says the service costs, from the tariff engine.
-
-    Place and use come from the request's fields (city, usage, units, contract_capacity)
-    or else from the subscription on file (WorkflowError `no_tariff` / `tariff_failed`).
-    """
-    fees = proc.fees if isinstance(proc, Service) else None
-    if fees is None or fees.branch is None:
+    """The branch fee the catalog says the service costs, from the tariff engine
+    (bot/services/fees.py: the request's answers, else the subscription on file).
+    WorkflowError `no_tariff` when the service has none, `tariff_failed` when the
+    request's data do not allow it."""
+    if not isinstance(proc, Service) or proc.fees.branch is None:
         raise WorkflowError("no_tariff")
-    fields = request.fields
-
-    def pick(name: str) -> Any:
-        value = fields.get(name)
-        return value if value not in (None, "") else getattr(subscriber, name, None)
-
-    schedule = fees.branch.schedule or getattr(subscriber, "schedule", None)
-    try:
-        capacity = pick("contract_capacity")
-        result = branch_fee(BranchFeeInput(
-            schedule=schedule, city=pick("city") or request.city,
-            zone=getattr(subscriber, "zone", None), usage=pick("usage") or "household",
-            units=int(pick("units") or 1),
-            contract_capacity=Decimal(str(capacity)) if capacity else None,
-            water=fees.branch.water, sewage=fees.branch.sewage,
-        ))
-    except (TariffError, ValueError, InvalidOperation, TypeError) as exc:
-        raise WorkflowError("tariff_failed") from exc
-    return result.total
+    amount = expected_branch_fee(proc, subscriber, request.fields)
+    if amount is None:
+        raise WorkflowError("tariff_failed")
+    return amount
 
 
 async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
