@@ -1,7 +1,10 @@
-"""Places (cities, counties) of the tariff schedules: pages of them and search by typed name."""
+"""Places (cities, counties) of the tariff schedules: pages of them, search by typed name,
+suggestions for a misspelt one, and an area (a place and one of its zones) as typed."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 
 from bot.text.normalise import normalize_text
@@ -63,3 +66,60 @@ def find_places(query: str, schedule_id: str | None = None) -> list[Place]:
             elif any(wanted in n or (len(n) >= MIN_QUERY and n in wanted) for n in names):
                 partial.append(found)
     return exact or partial
+
+
+def suggest_places(query: str, schedule_id: str, limit: int = 4) -> list[Place]:
+    """Places whose name is like what the user typed (containment or a near spelling)."""
+    found = find_places(query, schedule_id)
+    if len(found) < limit:
+        names = {_key(p.name): p for p in places(schedule_id)}
+        for key in difflib.get_close_matches(_key(query), list(names), n=limit, cutoff=0.6):
+            if names[key] not in found:
+                found.append(names[key])
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place, and one of its zones or None for all of it."""
+
+    place: Place
+    zone: int | None
+
+
+class AreaError(ValueError):
+    """A typed area could not be read: `code` is unknown (with `suggestions`) or zone (the
+    place has no such zone; `zones` lists its zones, empty when it has none)."""
+
+    def __init__(self, code: str, suggestions: list[Place] | None = None,
+                 zones: tuple[int, ...] = ()) -> None:
+        super().__init__(code)
+        self.code, self.suggestions, self.zones = code, suggestions or [], zones
+
+
+_AREA = re.compile(r"^(?P<name>.+?)(?:\s*[:：]\s*|\s+منطقه\s*|\s+)(?P<zone>\d{1,2})$")
+
+
+def zones_of(place: Place) -> tuple[int, ...]:
+    """The zones of a place (e.g. Tabriz's ten), empty when it has none."""
+    return tuple(get_schedule(place.schedule).cities[place.city].zones or ())
+
+
+def find_area(text: str, schedule_id: str) -> Area:
+    """A place of the schedule by its Persian name or id, with an optional zone: «تبریز»,
+    «تبریز ۲», «تبریز منطقه ۲», «تبریز:۲», «tabriz:2». AreaError when it is not one."""
+    clean = normalize_text(text)
+    match = _AREA.match(clean)
+    name, zone = (match["name"], int(match["zone"])) if match else (clean, None)
+    cities = get_schedule(schedule_id).cities
+    if name.strip().lower() in cities:
+        found = place(schedule_id, name.strip().lower())
+    else:
+        exact = [p for p in find_places(name, schedule_id)
+                 if _key(name) in {_key(p.name), _key(cities[p.city].seed_name or "")}]
+        found = exact[0] if len(exact) == 1 else None
+    if found is None:
+        raise AreaError("unknown", suggest_places(name, schedule_id))
+    if zone is not None and zone not in zones_of(found):
+        raise AreaError("zone", [found], zones_of(found))
+    return Area(found, zone)

@@ -26,6 +26,7 @@ from handlers import (
     my_requests,
     navigation,
     operators,
+    outage,
     ownership,
     payments,
     ratings,
@@ -36,7 +37,7 @@ from handlers import (
     tracking,
 )
 
-FEATURES: list = [operators, subscriptions, bills, ownership, payments, ratings, tariff_menu,
+FEATURES: list = [outage, operators, subscriptions, bills, ownership, payments, ratings, tariff_menu,
                   calculator, self_reading, info, services, tracking, my_requests, incidents]
 
 

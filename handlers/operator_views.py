@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
@@ -16,11 +18,15 @@ from bot.services.catalog import (
     process,
     services,
 )
+from bot.services.deadlines import due_text, is_late
+from bot.services.workflow import Outcome
+from bot.store import Store
 from bot.store.request_models import Request
 from bot.text import fmt
 from bot.text.fmt import now_utc
-from bot.text.i18n import t
+from bot.text.i18n import default_locale, t
 from bot.text.keyboards import inline
+from handlers.request_view import DOCUMENT_NOTE, process_title
 
 PAGE = 8
 AGES = (1, 3, 7, 30)
@@ -53,11 +59,6 @@ class QueueFilter:
                    int(age) if age.isdigit() else 0, int(page) if page.isdigit() else 0)
 
 
-def _process_title(request: Request) -> str:
-    proc = process(request.kind, request.service)
-    return proc.title if proc else request.service
-
-
 def stage_title(proc: Process | None, stage: str) -> str:
     """A stage's Persian title (the id if the catalog no longer has it)."""
     found = proc.stage(stage) if proc else None
@@ -81,6 +82,14 @@ def _filter_text(flt: QueueFilter) -> str:
     return t("ops.filters", text="، ".join(parts)) if parts else ""
 
 
+def queue_line(request: Request) -> str:
+    """One request of the queue: code, service, stage, age; ⏰ when past its expected date."""
+    proc = process(request.kind, request.service)
+    label = t("ops.queue_item", code=format_code(request.code), service=process_title(request),
+              stage=stage_title(proc, request.stage), age=_age(request.created_at))
+    return t("ops.queue_item_late", item=label) if is_late(request, proc) else label
+
+
 def queue_view(rows: list[Request], total: int, flt: QueueFilter) -> tuple[str, InlineKeyboardMarkup]:
     """The queue page: one button per request, filters, paging."""
     filters = _filter_text(flt)
@@ -90,10 +99,7 @@ def queue_view(rows: list[Request], total: int, flt: QueueFilter) -> tuple[str, 
         text = t("ops.queue_title", total=total, filters=filters)
     buttons: list[list[tuple[str, str]]] = []
     for request in rows:
-        proc = process(request.kind, request.service)
-        label = t("ops.queue_item", code=format_code(request.code), service=_process_title(request),
-                  stage=stage_title(proc, request.stage), age=_age(request.created_at))
-        buttons.append([(label, f"op:open:{request.code}")])
+        buttons.append([(queue_line(request), f"op:open:{request.code}")])
     paging = []
     if flt.page > 0:
         paging.append((t("ops.button_previous"), flt.data(page=flt.page - 1)))
@@ -137,30 +143,84 @@ def age_choices(flt: QueueFilter) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _field_value(proc: Process | None, field_id: str, value: object) -> tuple[str, str]:
+    """A stored answer as the clerk reads it: the question's label and the answer's words."""
+    if field_id == "documents_on_file":
+        titles = [document_title(proc, str(doc)) for doc in value] if isinstance(value, list) else []
+        return t("ops.fields.documents_on_file"), t("ops.documents_on_file",
+                                                    titles="، ".join(titles))
     spec = proc.field(field_id) if isinstance(proc, Service) else None
     if spec is None:
         spec = next((f for f in applicant_fields() if f.id == field_id), None)
     if spec is None:
-        return field_id, fmt.digits(value)
+        key = f"ops.fields.{field_id}"
+        return (t(key) if default_locale().has(key) else t("ops.fields.other")), fmt.digits(value)
     label = next((o.label for o in spec.choices() if o.id == value), None)
     return spec.label, label or fmt.digits(value)
 
 
+def actor_label(actor: str, names: Mapping[str, str] | None = None) -> str:
+    """Who did something, in words: the applicant, an operator (by name when known), a
+    staff member at the command line, or the system."""
+    kind, _, who = actor.partition(":")
+    name = (names or {}).get(actor)
+    if kind in {"user", "chat"}:
+        return t("ops.actor_applicant")
+    if kind == "operator":
+        return t("ops.actor_operator", name=name or fmt.digits(who))
+    if kind == "cli":
+        return t("ops.actor_cli", name=who)
+    return t("ops.actor_system")
+
+
+async def operator_names(store: Store, actors: Iterable[str]) -> dict[str, str]:
+    """The first names operators have in the bot (their private chat), by actor."""
+    names = {}
+    for actor in set(actors):
+        kind, _, who = actor.partition(":")
+        if kind == "operator" and who.isdigit():
+            chat = await store.chat(int(who))
+            if chat is not None and chat.first_name:
+                names[actor] = chat.first_name
+    return names
+
+
+async def card_text(store: Store, request: Request) -> str:
+    """The request's file as the clerk reads it, in the bot and in `ops show`."""
+    history = await store.request_rows(request.id, "request_stages")
+    documents = await store.request_rows(request.id, "documents")
+    audit = await store.request_rows(request.id, "audit")
+    subscriber = None
+    if request.subscriber_id:
+        sub = await store.subscriber(request.subscriber_id)
+        subscriber = (sub.subscription_number, sub.name) if sub else None
+    notes = [row for row in audit if row["action"] == "note"]
+    names = await operator_names(store, [row["actor"] for row in (*history, *audit)])
+    return request_card(request, history, len(documents), subscriber, notes=notes, names=names)
+
+
 def request_card(request: Request, history: list[dict], documents: int,
-                 subscriber: tuple[str, str] | None) -> str:
-    """The request's file as one message: who, what, where, money, history."""
+                 subscriber: tuple[str, str] | None, *, notes: list[dict] | None = None,
+                 names: Mapping[str, str] | None = None) -> str:
+    """The request's file as one message: who, what, where, when due, money, history and
+    the internal notes (who wrote them and when)."""
     proc = process(request.kind, request.service)
     lines = [
-        t("ops.request_header", service=_process_title(request), code=format_code(request.code)),
+        t("ops.request_header", service=process_title(request), code=format_code(request.code)),
         t("ops.line_kind", kind=t("ops.kind_incident") if request.kind == "incident"
           else t("ops.kind_service")),
         t("ops.line_status", status=t(f"ops.status.{request.status}"),
           stage=stage_title(proc, request.stage)),
         t("ops.line_created", moment=fmt.jalali_datetime(request.created_at)),
     ]
+    due = due_text(proc, request.created_at)
+    if due is not None and request.status == "open":
+        lines.append(t("ops.line_due_late", due=due) if is_late(request, proc)
+                     else t("ops.line_due", due=due))
     if subscriber:
         lines.append(t("ops.line_subscriber", number=fmt.digits(subscriber[0]), name=subscriber[1]))
     for field_id, value in (*request.applicant.items(), *request.fields.items()):
+        if field_id == "subscription_number" and subscriber:
+            continue  # shown with the subscriber's name above
         label, shown = _field_value(proc, field_id, value)
         lines.append(t("ops.line_field", label=label, value=shown))
     if request.latitude is not None and request.longitude is not None:
@@ -178,12 +238,50 @@ def request_card(request: Request, history: list[dict], documents: int,
         lines.append(t("ops.line_documents", count=documents))
     lines.append(t("ops.history"))
     for row in history:
-        note = t("ops.history_note", note=row["note"]) if row["note"] else ""
+        note = _history_note(proc, row["note"])
         stage = (t(f"ops.status.{row['stage']}") if row["stage"] in {"rejected", "closed",
                  "cancelled"} else stage_title(proc, row["stage"]))
-        lines.append(t("ops.history_item", stage=stage, actor=fmt.digits(row["actor"]), note=note,
-                       moment=fmt.jalali_datetime(dt.datetime.fromisoformat(row["created_at"]))))
+        lines.append(t("ops.history_item", stage=stage, actor=actor_label(row["actor"], names),
+                       note=note, moment=_moment(row["created_at"])))
+    if notes:
+        lines.append(t("ops.notes"))
+        for row in notes:
+            text = json.loads(row["details"] or "{}").get("note") or ""
+            lines.append(t("ops.note_item", moment=_moment(row["created_at"]), note=text,
+                           actor=actor_label(row["actor"], names)))
     return "\n".join(lines)
+
+
+def _history_note(proc: Process | None, note: str | None) -> str:
+    if not note or note == "cancelled":
+        return ""
+    if note.startswith(DOCUMENT_NOTE):
+        return t("ops.history_note", note=t("ops.document_arrived", title=document_title(
+            proc, note[len(DOCUMENT_NOTE):])))
+    return t("ops.history_note", note=note)
+
+
+def _moment(value: str) -> str:
+    return fmt.jalali_datetime(dt.datetime.fromisoformat(value))
+
+
+async def done_text(store: Store, outcome: Outcome, arg: str = "") -> str:
+    """What an action did, in one sentence (the bot's answer and the CLI's output)."""
+    code = format_code(outcome.code)
+    request = await store.request_row(outcome.code)
+    proc = process(request.kind, request.service) if request else None
+    if outcome.action == "move":
+        return t("ops.done_move", code=code, stage=stage_title(proc, outcome.stage))
+    if outcome.action == "invoice":
+        amount = request.invoice_amount if request and request.invoice_amount else 0
+        return t("ops.done_invoice", code=code, amount=fmt.rials(amount))
+    if outcome.action == "ask_document":
+        return t("ops.done_ask_document", code=code, document=document_title(proc, arg))
+    if outcome.action == "reject":
+        return t("ops.done_reject", code=code)
+    if outcome.action == "close":
+        return t("ops.done_close", code=code)
+    return t("ops.done_note", code=code)
 
 
 def document_title(proc: Process | None, doc_id: str) -> str:

@@ -1,11 +1,10 @@
-"""Operators' work in the bot: /ops queue, a request's file, stage moves and other actions,
-and /outage notices. Every handler is behind `operator_only`: anyone else gets exactly
+"""Operators' work in the bot: /ops queue, a request's file, stage moves and other actions
+(/outage notices are handlers/outage.py). Every handler is behind `operator_only`: anyone else gets exactly
 what an unknown command or a stale button gets (handlers/fallback.py), nothing more.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,16 +19,16 @@ from telegram.ext import (
 )
 
 from bot.app import Ctx
-from bot.notify import notices
+from bot.identifiers import format_code
 from bot.services import workflow
 from bot.services.catalog import Service, process
 from bot.store.request_models import Request
-from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline
 from handlers import fallback
 from handlers import operator_views as views
-from handlers.common import answer_query, message_text, reply, show
+from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.request_view import process_title
 
 INPUT = 0
 DRAFT = "ops_input"
@@ -44,6 +43,7 @@ def operator_only(callback: Callback) -> Callback:
     async def guarded(update: Update, ctx: Ctx) -> Any:
         user = update.effective_user
         if ctx.settings.is_operator(user.id if user else None):
+            await ensure_chat(update, ctx)  # the operator's name, for the cards' history
             return await callback(update, ctx)
         if update.callback_query is not None:
             await fallback.unknown_button(update, ctx)
@@ -115,14 +115,7 @@ async def _load(update: Update, ctx: Ctx, code: str) -> Request | None:
 
 
 async def _card(update: Update, ctx: Ctx, request: Request) -> None:
-    history = await ctx.store.request_rows(request.id, "request_stages")
-    documents = await ctx.store.request_rows(request.id, "documents")
-    subscriber = None
-    if request.subscriber_id:
-        sub = await ctx.store.subscriber(request.subscriber_id)
-        subscriber = (sub.subscription_number, sub.name) if sub else None
-    text = views.request_card(request, history, len(documents), subscriber)
-    await reply(update, text, views.actions(request))
+    await reply(update, await views.card_text(ctx.store, request), views.actions(request))
 
 
 @operator_only
@@ -167,6 +160,7 @@ PROMPTS = {"next": "ops.ask_note", "move": "ops.ask_note", "close": "ops.ask_not
            "doc": "ops.ask_note", "inv": "ops.ask_amount", "rej": "ops.ask_reason",
            "note": "ops.ask_internal_note"}
 OPTIONAL = {"next", "move", "close", "doc"}
+IRREVERSIBLE = {"rej", "close"}  # asked «are you sure?» with the text before they run
 
 
 @operator_only
@@ -211,13 +205,53 @@ async def skip_or_tariff(update: Update, ctx: Ctx) -> int:
 
 
 @operator_only
+async def sure(update: Update, ctx: Ctx) -> int:
+    """The answer to «are you sure?» of a rejection or closing."""
+    await answer_query(update)
+    draft = ctx.user_data.get(DRAFT)
+    if not draft or not draft.get("confirming"):
+        await fallback.unknown_button(update, ctx)
+        return ConversationHandler.END
+    if _parts(update)[2] == "yes":
+        return await _run(update, ctx, draft.get("text"), confirmed=True)
+    ctx.user_data.pop(DRAFT, None)
+    await reply(update, t("ops.not_done"))
+    request = await ctx.store.request_row(draft["code"])
+    if request is not None:
+        await _card(update, ctx, request)
+    return ConversationHandler.END
+
+
+async def _ask_sure(update: Update, ctx: Ctx, draft: dict, text: str | None) -> int:
+    """Show what a rejection or closing will do and ask before doing it."""
+    request = await ctx.store.request_row(draft["code"])
+    if request is None:
+        raise workflow.WorkflowError("not_found")
+    if request.status != "open":
+        raise workflow.WorkflowError("finished")
+    draft.update(text=text, confirming=True)
+    code, service = format_code(request.code), process_title(request)
+    if draft["action"] == "rej":
+        prompt = t("ops.sure_reject", code=code, service=service, reason=text or "")
+        yes = t("ops.button_sure_reject")
+    else:
+        note = t("ops.sure_note", note=text) if text else ""
+        prompt, yes = t("ops.sure_close", code=code, service=service, note=note), t(
+            "ops.button_sure_close")
+    await reply(update, prompt, inline([[(yes, "op:sure:yes"), (t("ops.button_not_sure"),
+                                                                 "op:sure:no")]]))
+    return INPUT
+
+
+@operator_only
 async def not_text(update: Update, ctx: Ctx) -> int:
     """Anything but text while an action waits for its text."""
     await reply(update, t("ops.need_text"))
     return INPUT
 
 
-async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = False) -> int:
+async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = False,
+               confirmed: bool = False) -> int:
     draft = ctx.user_data.get(DRAFT)
     if not draft:
         await fallback.unknown_button(update, ctx)
@@ -225,6 +259,10 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
     action, code, arg = draft["action"], draft["code"], draft["arg"]
     actor = _actor(update)
     try:
+        if action in IRREVERSIBLE and not confirmed:
+            if action == "rej":
+                text = workflow.check_reason(text)
+            return await _ask_sure(update, ctx, draft, text)
         if action == "inv":
             amount = None if from_tariff else workflow.parse_amount(text or "")
             outcome = await workflow.issue_invoice(ctx.store, code, amount, actor)
@@ -249,77 +287,11 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
             return ConversationHandler.END
         return INPUT
     ctx.user_data.pop(DRAFT, None)
-    await reply(update, await _done(ctx, outcome, arg))
+    await reply(update, await views.done_text(ctx.store, outcome, arg))
     request = await ctx.store.request_row(code)
     if request is not None:
         await _card(update, ctx, request)
     return ConversationHandler.END
-
-
-async def _done(ctx: Ctx, outcome: workflow.Outcome, arg: str) -> str:
-    code = fmt.digits(outcome.code)
-    request = await ctx.store.request_row(outcome.code)
-    proc = process(request.kind, request.service) if request else None
-    if outcome.action == "move":
-        return t("ops.done_move", code=code, stage=views.stage_title(proc, outcome.stage))
-    if outcome.action == "invoice":
-        amount = request.invoice_amount if request and request.invoice_amount else 0
-        return t("ops.done_invoice", code=code, amount=fmt.rials(amount))
-    if outcome.action == "ask_document":
-        return t("ops.done_ask_document", code=code, document=views.document_title(proc, arg))
-    if outcome.action == "reject":
-        return t("ops.done_reject", code=code)
-    if outcome.action == "close":
-        return t("ops.done_close", code=code)
-    return t("ops.done_note", code=code)
-
-
-# planned outages -----------------------------------------------------------------------
-EXAMPLE_PLACE = "tabriz:2"
-
-
-@operator_only
-async def outage_command(update: Update, ctx: Ctx) -> None:
-    """/outage CITY[:ZONE] DAY FROM-TO REASON: preview, then confirm."""
-    try:
-        outage = notices.parse_outage(list(ctx.args or []))
-    except notices.OutageError as exc:
-        key = {"usage": "ops.outage_usage", "place": "ops.outage_error_place"}.get(exc.code)
-        if key:
-            await reply(update, t(key, example=EXAMPLE_PLACE))
-        else:
-            await reply(update, t(f"ops.outage_error_{exc.code}"))
-        return
-    async with ctx.store.transaction() as conn:
-        count = len(await notices.outage_chats(conn, outage.city, outage.zone))
-    if not count:
-        await reply(update, t("ops.outage_none"))
-        return
-    ctx.user_data[OUTAGE] = {"city": outage.city, "zone": outage.zone,
-                             "start": outage.start.isoformat(), "end": outage.end.isoformat(),
-                             "reason": outage.reason}
-    await reply(update, t("ops.outage_preview", count=count, text=notices.outage_text(outage)),
-                inline([[(t("ops.outage_confirm"), "op:outage:yes"),
-                         (t("ops.outage_cancel"), "op:outage:no")]]))
-
-
-@operator_only
-async def outage_confirm(update: Update, ctx: Ctx) -> None:
-    """Queue the previewed outage notice (or drop it)."""
-    await answer_query(update)
-    saved = ctx.user_data.pop(OUTAGE, None)
-    if saved is None:
-        await fallback.unknown_button(update, ctx)
-        return
-    if _parts(update)[2] != "yes":
-        await show(update, ctx, t("ops.outage_cancelled"), None)
-        return
-    outage = notices.Outage(saved["city"], saved["zone"],
-                            dt.datetime.fromisoformat(saved["start"]),
-                            dt.datetime.fromisoformat(saved["end"]), saved["reason"])
-    async with ctx.store.transaction() as conn:
-        _, count = await notices.enqueue_outage(conn, outage, _actor(update))
-    await show(update, ctx, t("ops.outage_sent", count=count), None)
 
 
 @operator_only
@@ -332,7 +304,6 @@ def build() -> list:
     """This module's handlers, built anew for each application."""
     return [
         CommandHandler("ops", ops_command),
-        CommandHandler("outage", outage_command),
         ConversationHandler(
             name=DRAFT,
             persistent=True,
@@ -342,6 +313,7 @@ def build() -> list:
                 INPUT: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, typed_input),
                     CallbackQueryHandler(skip_or_tariff, pattern=r"^op:(skip|tariff)$"),
+                    CallbackQueryHandler(sure, pattern=r"^op:sure:(yes|no)$"),
                     MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
                                    not_text),
                 ],
@@ -352,6 +324,5 @@ def build() -> list:
         CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
         CallbackQueryHandler(open_request, pattern=r"^op:open:\d+$"),
         CallbackQueryHandler(choose, pattern=r"^op:(stages|docs):\d+$"),
-        CallbackQueryHandler(outage_confirm, pattern=r"^op:outage:(yes|no)$"),
         CallbackQueryHandler(stale, pattern=r"^op:"),
     ]

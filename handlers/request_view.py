@@ -9,6 +9,7 @@ from bot.identifiers import format_code
 from bot.payments import options
 from bot.services import catalog
 from bot.services.catalog import Process, Service
+from bot.services.deadlines import due_text, is_late
 from bot.store.request_models import Request, StageEntry
 from bot.text import fmt
 from bot.text.fmt import jalali_datetime, rials
@@ -70,10 +71,13 @@ async def owner_view(ctx: Ctx, request: Request) -> tuple[str, InlineKeyboardMar
         t("track.owner", service=process_title(request), code=format_code(request.code),
           created=jalali_datetime(request.created_at), status=status_label(request.status),
           stage=stage_title(proc, request.stage)),
-        t("track.history_title"),
-        *(_history_line(request, proc, entry) for entry in history),
-        *_invoice_lines(request),
     ]
+    due = due_text(proc, request.created_at)
+    if due is not None and request.status == "open":
+        lines.append(t("track.due_late", due=due) if is_late(request, proc)
+                     else t("track.due", due=due))
+    lines += [t("track.history_title"), *(_history_line(request, proc, entry) for entry in history),
+              *_invoice_lines(request)]
     lines += _next_and_action(request, proc)
     rows: list[list[InlineKeyboardButton]] = []
     if request.status == "open" and request.invoice_due and request.invoice_bill_id:

@@ -14,8 +14,10 @@ from bot.services.catalog import incident_type
 from bot.settings import load_settings
 from bot.store.models import Subscriber
 from bot.store.request_models import NewRequest
+from bot.text import fmt
 from bot.text.fmt import jalali_date, rials
 from bot.text.i18n import t
+from bot.text.normalise import to_ascii_digits
 from tests.billing_fixtures import seed_bills, seed_subscriber
 from tests.conftest import OPERATOR_ID, Running
 
@@ -85,13 +87,14 @@ async def test_outage_reaches_every_verified_chat_of_the_area(running: Running) 
     await linked(running, zone3, 822, verified=False)
     await linked(running, zone5, 823)
     await linked(running, elsewhere, 824)
-    start = notices.parse_moment("۱۴۰۵/۰۹/۰۲", "۱۰:۰۰")
-    end = notices.parse_moment("1405/09/02", "14:00")
-    outage = notices.build_outage("tabriz:3", start, end, "تعمیر خط انتقال")
+    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    start = notices.parse_moment(day, "۱۰:۰۰")
+    end = notices.parse_moment(to_ascii_digits(day), "14:00")
+    outage = notices.build_outage("tabriz", 3, start, end, "تعمیر خط انتقال")
     async with store.transaction() as conn:
         event, count = await notices.enqueue_outage(conn, outage, "cli:test")
     assert count == 1
-    whole_city = notices.build_outage("tabriz", start, end, "تعمیر خط انتقال")
+    whole_city = notices.build_outage("tabriz", None, start, end, "تعمیر خط انتقال")
     async with store.transaction() as conn:
         _, count = await notices.enqueue_outage(conn, whole_city, "cli:test")
     assert count == 2
@@ -103,28 +106,66 @@ async def test_outage_reaches_every_verified_chat_of_the_area(running: Running) 
     assert {r["dedupe_key"].split(":")[1] for r in rows} >= {str(event)}
 
 
-async def test_outage_command_previews_then_sends(running: Running) -> None:
+async def test_outage_is_asked_in_persian_previewed_and_counted(running: Running) -> None:
+    """Issue 13, point 12: the place by its Persian name (suggestions for a misspelt one),
+    the zone from buttons, the day (never in the past), the hours, the reason; a preview
+    that says how many chats get it; and only then the notices."""
     subscriber = await seed_subscriber(running.store, zone=2)
     await linked(running, subscriber, 831)
+    await linked(running, await seed_subscriber(running.store, zone=2), 832)
+    await linked(running, await seed_subscriber(running.store, zone=5), 833)
     op = running.user(OPERATOR_ID, "اپراتور")
     replies = await op.send("/outage")
-    assert replies[0].text == t("ops.outage_usage", example="tabriz:2")
-    replies = await op.send("/outage atlantis 1405/09/02 10:00-14:00 تعمیر")
-    assert replies[0].text == t("ops.outage_error_place", example="tabriz:2")
-    replies = await op.send("/outage tabriz:2 1405/09/02 14:00-10:00 تعمیر")
+    assert replies[-1].text == t("ops.outage_ask_place")
+    replies = await op.send("تبرز")
+    assert replies[0].text == t("ops.outage_error_place_suggest", text="تبرز")
+    replies = await op.tap("تبریز")
+    assert replies[0].text == t("ops.outage_ask_zone", city="تبریز")
+    labels = [label for row in replies[0].inline for label, _ in row]
+    assert labels[0] == t("ops.outage_all_zones") and len(labels) == 11
+    replies = await op.tap(t("ops.outage_zone_button", zone=2))
+    assert replies[0].text == t("ops.outage_ask_day")
+    yesterday = fmt.jalali_date(dt.date.today() - dt.timedelta(days=1))
+    replies = await op.send(yesterday)
+    assert replies[0].text == t("ops.outage_error_past_day", date=yesterday)
+    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    replies = await op.tap(t("ops.outage_tomorrow", date=tomorrow))
+    assert replies[0].text == t("ops.outage_ask_hours", date=tomorrow)
+    replies = await op.send("۱۴-۱۰")
     assert replies[0].text == t("ops.outage_error_order")
-    replies = await op.send("/outage tabriz:2 1405/13/02 10:00-14:00 تعمیر")
-    assert replies[0].text == t("ops.outage_error_time")
-    replies = await op.send("/outage tabriz:2 ۱۴۰۵/۰۹/۰۲ ۱۰:۰۰-۱۴:۰۰ تعمیر خط انتقال")
-    assert replies[0].text.startswith(t("ops.outage_preview", count=1, text="").strip()[:20])
+    await op.send("۱۰:۰۰-۱۴:۰۰")
+    replies = await op.send("تعمیر خط انتقال")
+    assert replies[0].text.startswith(t("ops.outage_preview", count=2, text="").strip())
+    assert "منطقه ۲ تبریز" in replies[0].text and "تعمیر خط انتقال" in replies[0].text
     assert await running.store.outbox_messages(kind="outage") == []
-    replies = await op.tap(t("ops.outage_confirm"))
-    assert replies[-1].text == t("ops.outage_sent", count=1)
+    replies = await op.tap(t("ops.outage_confirm", count=2))
+    assert replies[-1].text == t("ops.outage_sent", count=2)
     got = await deliver(running)
-    assert "تعمیر خط انتقال" in got[831][0]
+    assert sorted(got) == [831, 832] and "تعمیر خط انتقال" in got[831][0]
     replies = await op.press("op:outage:yes")  # pressing again sends nothing more
     assert replies[-1].text == t("common.expired_button")
-    assert len(await running.store.outbox_messages(kind="outage")) == 1
+    assert len(await running.store.outbox_messages(kind="outage")) == 2
+
+
+async def test_outage_on_one_line_asks_only_what_is_missing_or_wrong(running: Running) -> None:
+    await linked(running, await seed_subscriber(running.store, city="marand", zone=None), 841)
+    op = running.user(OPERATOR_ID, "اپراتور")
+    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    replies = await op.send(f"/outage مرند {tomorrow} ۱۴:۰۰-۱۰:۰۰ تعمیر")
+    assert replies[0].text == t("ops.outage_error_order")
+    replies = await op.send("۸-۱۲")
+    assert replies[0].text == t("ops.outage_ask_reason")
+    replies = await op.send("تعمیر پمپ")
+    assert replies[0].text.startswith(t("ops.outage_preview", count=1, text="").strip())
+    replies = await op.tap(t("ops.outage_cancel"))
+    assert replies[0].text == t("ops.outage_cancelled")
+    replies = await op.send("/outage tabriz:2 1405/13/02 10:00-14:00 تعمیر")
+    assert replies[0].text == t("ops.outage_error_day")
+    replies = await op.send("/outage مرند ۳")
+    assert replies[0].text == t("ops.outage_error_no_zones", city="مرند")
+    replies = await op.send(f"/outage تبریز ۲ {tomorrow} ۱۰:۰۰-۱۴:۰۰ تعمیر خط")
+    assert replies[0].text == t("ops.outage_none")  # nobody verified in that zone
+    assert await running.store.outbox_messages(kind="outage") == []
 
 
 async def test_new_bill_and_consumption_alert(running: Running) -> None:

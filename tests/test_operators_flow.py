@@ -4,6 +4,7 @@ Non-operators reach nothing, whatever they type or forge."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -61,7 +62,7 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
     # next stage, with a note for the applicant
     await op.tap(t("ops.button_next", stage=proc.stage("assessment").title))
     replies = await op.send("مدارک کامل است")
-    assert replies[0].text == t("ops.done_move", code=code_digits(code),
+    assert replies[0].text == t("ops.done_move", code=format_code(code),
                                 stage=proc.stage("assessment").title)
     got = await deliver(running)
     assert len(got) == 1 and proc.stage("assessment").title in got[0]
@@ -78,7 +79,7 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
     replies = await op.send("دو میلیون")
     assert replies[0].text == t("ops.error_bad_amount")
     replies = await op.send("۲٬۵۰۰٬۰۰۰")
-    assert replies[0].text == t("ops.done_invoice", code=code_digits(code),
+    assert replies[0].text == t("ops.done_invoice", code=format_code(code),
                                 amount=rials(2_500_000))
     got = await deliver(running)
     assert len(got) == 1 and rials(2_500_000) in got[0]
@@ -96,11 +97,17 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
     assert len(got) == 2
     assert proc.stage("delivery").title in got[0] and proc.document("photo").title in got[1]
 
-    # close, with a restart (kill -9) while the note is being typed
+    # close, with a restart (kill -9) while the note is being typed and another at the
+    # «are you sure?» question: nothing is closed until the operator says yes
     await op.tap(t("ops.button_close"))
     await running.restart()
     replies = await op.send("آب تحویل شد")
-    assert replies[0].text == t("ops.done_close", code=code_digits(code))
+    assert replies[0].text == t("ops.sure_close", code=format_code(code), service=proc.title,
+                                note=t("ops.sure_note", note="آب تحویل شد"))
+    assert (await running.store.request_row(code)).status == "open"
+    await running.restart()
+    replies = await op.tap(t("ops.button_sure_close"))
+    assert replies[0].text == t("ops.done_close", code=format_code(code))
     got = await deliver(running)
     assert len(got) == 1 and "بسته شد" in got[0]
 
@@ -133,14 +140,9 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
     assert err.value.code == "finished"
 
 
-def code_digits(code: str) -> str:
-    """The code as the operator's confirmations show it."""
-    from bot.text.fmt import digits
-
-    return digits(code)
-
-
-async def test_reject_needs_a_reason_and_cancel_keeps_nothing(running: Running) -> None:
+async def test_reject_needs_a_real_reason_and_a_yes(running: Running) -> None:
+    """Issue 13, point 10: a rejection reason of at least ten characters, then «are you
+    sure?» with the reason shown; «no» leaves the request as it was."""
     code = await new_request(running)
     op = running.user(OPERATOR_ID, "اپراتور")
     await op.press(f"op:act:rej:{code}")
@@ -153,26 +155,53 @@ async def test_reject_needs_a_reason_and_cancel_keeps_nothing(running: Running) 
     await op.press(f"op:act:rej:{code}")
     replies = await op.send("   ")
     assert replies[0].text == t("ops.error_no_reason")
-    replies = await op.send("ملک خارج از محدوده خدمات است")
-    assert replies[0].text == t("ops.done_reject", code=code_digits(code))
+    replies = await op.send("ناقص")
+    assert replies[0].text == t("ops.error_reason_too_short")
+    reason = "ملک خارج از محدوده خدمات است"
+    replies = await op.send(reason)
+    assert replies[0].text == t("ops.sure_reject", code=format_code(code),
+                                service=service("tanker_water").title, reason=reason)
+    replies = await op.tap(t("ops.button_not_sure"))
+    assert replies[0].text == t("ops.not_done")
+    assert (await running.store.request_row(code)).status == "open"
+    assert await deliver(running) == []
+
+    await op.press(f"op:act:rej:{code}")
+    await op.send(reason)
+    replies = await op.tap(t("ops.button_sure_reject"))
+    assert replies[0].text == t("ops.done_reject", code=format_code(code))
     got = await deliver(running)
-    assert len(got) == 1 and "ملک خارج از محدوده خدمات است" in got[0] and "رد شد" in got[0]
+    assert len(got) == 1 and reason in got[0] and "رد شد" in got[0]
     assert (await running.store.request_row(code)).status == "rejected"
+    replies = await op.press("op:sure:yes")  # pressing again does nothing
+    assert replies[0].text == t("common.expired_button")
 
 
-async def test_wrong_stage_and_internal_note(running: Running) -> None:
+async def test_wrong_stage_and_internal_notes_in_the_card(running: Running) -> None:
+    """Issue 13, points 11 and 13: internal notes show in the card with who and when; the
+    card has no field keys, document ids, actor ids or English, and codes have dashes."""
     code = await new_request(running)
-    op = running.user(OPERATOR_ID, "اپراتور")
+    op = running.user(OPERATOR_ID, "زهرا")
+    await op.send("/ops")
     replies = await op.press(f"op:act:move:{code}:no_such_stage")
     await op.send("x")
     assert t("ops.error_unknown_stage") in [c.text for c in op.replies]
     replies = await op.press(f"op:act:note:{code}")
     replies = await op.send("تماس گرفته شد")
-    assert replies[0].text == t("ops.done_note", code=code_digits(code))
+    assert replies[0].text == t("ops.done_note", code=format_code(code))
+    card = replies[-1].text
+    assert t("ops.notes") in card
+    note_line = next(line for line in card.splitlines() if "تماس گرفته شد" in line)
+    assert note_line.startswith("• ۱۴") and t("ops.actor_operator", name="زهرا") in note_line
     assert await deliver(running) == []
     request = await running.store.request_row(code)
     assert request.stage == "registered"
     assert [r["action"] for r in await running.store.request_rows(request.id, "audit")][-1] == "note"
+    replies = await op.press(f"op:open:{code}")
+    card = replies[-1].text
+    assert "تماس گرفته شد" in card and format_code(code) in card
+    assert t("ops.actor_applicant") in card  # the first stage row: (متقاضی), not (user:…)
+    assert not re.search(r"[A-Za-z]", card), card
 
 
 FORGED = [
@@ -181,6 +210,8 @@ FORGED = [
     "op:act:next:{code}", "op:act:move:{code}:delivery", "op:act:inv:{code}",
     "op:act:rej:{code}", "op:act:close:{code}", "op:act:doc:{code}:photo",
     "op:act:note:{code}", "op:skip", "op:tariff", "op:outage:yes", "op:outage:no", "op:",
+    "op:sure:yes", "op:sure:no", "op:outage:city:tabriz", "op:outage:zone:2",
+    "op:outage:day:2026-12-20",
     "op:anything:at:all",
 ]
 

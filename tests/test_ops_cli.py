@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 
 import pytest
 
 from bot.identifiers import format_code
 from bot.settings import Settings
 from bot.store import SqliteStore
+from bot.text import fmt
 from bot.text.i18n import t
 from bot.tools import ops_cli
 from bot.tools.simulator import FakeBotAPI
@@ -32,18 +35,31 @@ async def test_whole_pass_from_the_command_line(running, settings, capsys) -> No
     code = await new_request(running)
     await running.store.close()  # the CLI is another process on the same database
     assert await ops(settings, "list") == 0
-    assert code in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert format_code(code) in listed and "خرید آب تانکری" in listed
+    assert not re.search(r"[A-Za-z]", listed)  # Persian for the clerk
+    assert await ops(settings, "list", "--tsv") == 0
+    assert capsys.readouterr().out.startswith(f"{code}\tservice\ttanker_water\tregistered")
     assert await ops(settings, "list", "--service", "sewage_branch") == 0
-    assert capsys.readouterr().out == ""
+    assert format_code(code) not in capsys.readouterr().out
     assert await ops(settings, "show", format_code(code)) == 0
     shown = capsys.readouterr().out
     assert "مریم رضایی" in shown and "file-photo-1" in shown
+    # no field keys, document ids or English but the file ids the messenger needs
+    people = [line for line in shown.splitlines() if "file-" not in line]
+    assert not [line for line in people if re.search(r"[A-Za-z]", line)], people
+    assert t("ops.cli_numbered", number=4, title="پرداخت صورتحساب، مراجعه به ایستگاه توزیع و "
+             "دریافت آب تانکری") in shown
     assert await ops(settings, "move", code, "--note", "بررسی شد") == 0
-    assert await ops(settings, "move", code, "delivery") == 0
+    assert capsys.readouterr().out.strip() == t(
+        "ops.done_move", code=format_code(code), stage="ارزیابی و امکان‌سنجی تخصیص آب تانکری")
+    assert await ops(settings, "move", code, "۴") == 0  # the stage's number in `show`
     assert await ops(settings, "invoice", code, "۱٬۲۰۰٬۰۰۰") == 0
-    assert await ops(settings, "ask-document", code, "photo", "--note", "ناخوانا") == 0
+    assert await ops(settings, "ask-document", code, "یک قطعه عکس متقاضی", "--note", "ناخوانا") == 0
     assert await ops(settings, "note", code, "تماس تلفنی") == 0
-    assert await ops(settings, "close", code) == 0
+    assert await ops(settings, "close", code) == 1  # not a terminal: only with --yes
+    assert t("ops.cli_needs_yes") in capsys.readouterr().err
+    assert await ops(settings, "close", code, "--yes") == 0
     capsys.readouterr()
 
     api = FakeBotAPI()
@@ -56,11 +72,35 @@ async def test_whole_pass_from_the_command_line(running, settings, capsys) -> No
     try:
         request = await store.request_row(code)
         assert request.status == "closed" and request.invoice_amount == 1_200_000
+        assert request.stage == "delivery"
         audit = await store.request_rows(request.id, "audit")
         assert [r["action"] for r in audit if r["actor"] == "cli:backoffice"] == [
             "move", "move", "invoice", "ask_document", "note", "close"]
     finally:
         await store.close()
+
+
+async def test_show_has_the_notes_with_who_and_when(running, settings, capsys) -> None:
+    code = await new_request(running)
+    await running.store.close()
+    assert await ops(settings, "note", code, "مشترک تماس گرفت؛ فردا بازدید") == 0
+    capsys.readouterr()
+    assert await ops(settings, "show", code) == 0
+    shown = capsys.readouterr().out
+    assert t("ops.notes") in shown
+    assert t("ops.note_item", moment="", actor=t("ops.actor_cli", name="backoffice"),
+             note="مشترک تماس گرفت؛ فردا بازدید").split("— ", 1)[1] in shown
+
+
+async def test_reject_needs_a_real_reason(running, settings, capsys) -> None:
+    code = await new_request(running)
+    await running.store.close()
+    assert await ops(settings, "reject", code, "--reason", "ناقص", "--yes") == 1
+    assert t("ops.error_reason_too_short") in capsys.readouterr().err
+    assert await ops(settings, "reject", code, "--reason", "ملک خارج از محدوده است") == 1
+    assert t("ops.cli_needs_yes") in capsys.readouterr().err
+    assert await ops(settings, "reject", code, "--reason", "ملک خارج از محدوده است", "--yes") == 0
+    assert capsys.readouterr().out.strip() == t("ops.done_reject", code=format_code(code))
 
 
 @pytest.mark.parametrize(("argv", "error"), [
@@ -69,7 +109,7 @@ async def test_whole_pass_from_the_command_line(running, settings, capsys) -> No
     (("invoice", "{code}", "-5"), "ops.error_bad_amount"),
     (("invoice", "{code}", "--from-tariff"), "ops.error_no_tariff"),
     (("ask-document", "{code}", "passport"), "ops.error_unknown_document"),
-    (("reject", "{code}", "--reason", "  "), "ops.error_no_reason"),
+    (("reject", "{code}", "--reason", "  ", "--yes"), "ops.error_no_reason"),
     (("show", "12345678901"), "ops.error_not_found"),
     (("close", "abc"), "ops.error_not_found"),
 ])
@@ -96,12 +136,23 @@ async def test_outage_and_blocked_chat_from_the_command_line(running, settings, 
     await linked(running, subscriber, 861)
     await linked(running, await seed_subscriber(running.store, zone=4), 862)
     await running.store.close()
-    assert await ops(settings, "outage", "tabriz", "--from", "1405/09/02 10:00", "--to",
-                     "1405/09/02 09:00", "--reason", "تعمیر") == 1
+    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    past = fmt.jalali_date(dt.date.today() - dt.timedelta(days=1))
+    when = ("--from", f"{day} 10:00", "--to", f"{day} ۱۴:۰۰")
+    assert await ops(settings, "outage", "تبریز", "--from", f"{day} 10:00", "--to",
+                     f"{day} 09:00", "--reason", "تعمیر") == 1
     assert t("ops.outage_error_order") in capsys.readouterr().err
-    assert await ops(settings, "outage", "tabriz", "--zone", "4", "--from", "1405/09/02 10:00",
-                     "--to", "1405/09/02 14:00", "--reason", "تعمیر شبکه") == 0
-    assert "۲" in capsys.readouterr().out
+    assert await ops(settings, "outage", "تبریز", "--from", f"{past} 10:00", "--to",
+                     f"{past} 14:00", "--reason", "تعمیر") == 1
+    assert t("ops.outage_error_past") in capsys.readouterr().err
+    assert await ops(settings, "outage", "تبرز", *when, "--reason", "تعمیر") == 1
+    assert t("ops.cli_place_suggest", text="تبرز", names="تبریز") in capsys.readouterr().err
+    assert await ops(settings, "outage", "تبریز", "--zone", "۴", *when,
+                     "--reason", "تعمیر شبکه") == 1  # previewed, not sent without --yes
+    out = capsys.readouterr()
+    assert "منطقه ۴ تبریز" in out.out and t("ops.cli_needs_yes") in out.err
+    assert await ops(settings, "outage", "تبریز ۴", *when, "--reason", "تعمیر شبکه", "--yes") == 0
+    assert t("ops.outage_sent", count=2) in capsys.readouterr().out
     api = FakeBotAPI(lambda call: blocked() if call.chat_id == 862 else None)
     assert await ops(settings, "notify-pending", api=api) == 0
     assert t("ops.cli_outbox", sent=1, failed=1, retried=0, floods=0) in capsys.readouterr().out

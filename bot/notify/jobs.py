@@ -1,4 +1,5 @@
-"""Background work of the running bot: the outbox notifier, operator alerts, payment reminders.
+"""Background work of the running bot: the outbox notifier, operator alerts, payment
+reminders and the notices of requests past their expected date.
 
 `schedule_jobs(app, deps)` registers everything on the Application's JobQueue; the jobs
 run only while the application runs (polling or webhook), never in tests or the CLI,
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 REMINDER_TIME = dt.time(9, 0, tzinfo=TEHRAN)
 ALERT_EVERY = 30.0  # seconds between looks for requests the operators' group has not seen
+LATE_EVERY = 3600.0  # seconds between looks for requests past their expected date
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ async def _reminders(ctx: CallbackContext) -> None:
     log.info("payment reminders queued: %d", queued)
 
 
+async def _late(ctx: CallbackContext) -> None:
+    queued = await workflow.notify_late(_deps(ctx).store)
+    log.info("late-request notices queued: %d", queued)
+
+
 async def _alerts(ctx: CallbackContext) -> None:
     deps = _deps(ctx)
     await workflow.alert_operators(deps.store, deps.settings.operators_chat)
@@ -74,8 +81,8 @@ async def _alerts(ctx: CallbackContext) -> None:
 
 def schedule_jobs(app: Application, deps: JobDeps) -> None:
     """Register the notifier (a background task from start to stop), the daily payment
-    reminders (09:00 Tehran, and once soon after start to catch up) and the operators'
-    new-request alerts."""
+    reminders (09:00 Tehran, and once soon after start to catch up), the hourly look for
+    requests past their expected date and the operators' new-request alerts."""
     jobs = app.job_queue
     if jobs is None:
         log.warning("no JobQueue (install python-telegram-bot[job-queue]): no notifications")
@@ -83,6 +90,7 @@ def schedule_jobs(app: Application, deps: JobDeps) -> None:
     jobs.run_once(_start_notifier, when=0, data=deps, name="outbox-notifier")
     jobs.run_daily(_reminders, time=REMINDER_TIME, data=deps, name="payment-reminders")
     jobs.run_once(_reminders, when=30, data=deps, name="payment-reminders-catch-up")
+    jobs.run_repeating(_late, interval=LATE_EVERY, first=60, data=deps, name="late-requests")
     if deps.settings.operators_chat is not None:
         jobs.run_repeating(_alerts, interval=ALERT_EVERY, first=5, data=deps,
                            name="operator-alerts")

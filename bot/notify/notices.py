@@ -27,7 +27,7 @@ from bot.store.outbox import enqueue, enqueue_many
 from bot.text import fmt
 from bot.text.fmt import now_utc
 from bot.text.i18n import t
-from bot.text.normalise import parse_int, to_ascii_digits
+from bot.text.normalise import to_ascii_digits
 from tariffs import TariffError, above_pattern, list_schedules, pattern_for
 
 # A reading or bill is "far above the pattern" when its use exceeds the allowed use
@@ -157,6 +157,14 @@ async def request_closed(conn: aiosqlite.Connection, ref: RequestRef, note: str 
     text = _sms(t("notify.closed", service=ref.service_title, code=format_code(ref.code)), note)
     text += "\n" + t("notify.rate_question")
     return await _to_request(conn, ref, "closed", event, text, rating_row(ref.id))
+
+
+async def request_late(conn: aiosqlite.Connection, ref: RequestRef, due: str) -> int | None:
+    """The request passed its expected date: say so once (dedupe key `late:<request>`)."""
+    text = _sms(t("notify.late", service=ref.service_title, code=format_code(ref.code), due=due))
+    return await enqueue(conn, chat_id=ref.chat_id, kind="late", text=text,
+                         reply_markup=request_button(ref.id), request_id=ref.id,
+                         dedupe_key=f"late:{ref.id}")
 
 
 async def new_request_alert(conn: aiosqlite.Connection, operators_chat: int, ref: RequestRef,
@@ -384,27 +392,20 @@ def parse_moment(day_text: str, clock_text: str) -> dt.datetime | None:
                                tzinfo=fmt.TEHRAN)
 
 
-def build_outage(place: str, start: dt.datetime | None, end: dt.datetime | None,
-                 reason: str) -> Outage:
-    """Check and build an outage; `place` is CITY or CITY:ZONE (a city id of the tariffs)."""
-    city, _, zone_text = to_ascii_digits(place).strip().partition(":")
-    zone = parse_int(zone_text) if zone_text else None
-    if city_name(city) is None or (zone_text and zone is None):
+def build_outage(city: str, zone: int | None, start: dt.datetime | None,
+                 end: dt.datetime | None, reason: str, now: dt.datetime | None = None) -> Outage:
+    """Check and build an outage of a city id (and zone) of the tariffs. OutageError codes:
+    place, time (no start or end), order (end not after start), past (a day before today,
+    or an end already gone), reason (empty)."""
+    if city_name(city) is None:
         raise OutageError("place")
     if start is None or end is None:
         raise OutageError("time")
     if end <= start:
         raise OutageError("order")
+    moment = now or now_utc()
+    if start.astimezone(fmt.TEHRAN).date() < moment.astimezone(fmt.TEHRAN).date() or end <= moment:
+        raise OutageError("past")
     if not reason.strip():
         raise OutageError("reason")
     return Outage(city, zone, start, end, reason.strip())
-
-
-def parse_outage(words: list[str]) -> Outage:
-    """`CITY[:ZONE] DAY FROM-TO REASON…` as typed after /outage, e.g.
-    `tabriz:2 1405/09/02 10:00-14:00 تعمیر خط انتقال` (the end is on the same day)."""
-    if len(words) < 4:
-        raise OutageError("usage")
-    first, _, last = to_ascii_digits(words[2]).partition("-")
-    start, end = parse_moment(words[1], first), parse_moment(words[1], last)
-    return build_outage(words[0], start, end, " ".join(words[3:]))

@@ -30,6 +30,7 @@ import aiosqlite
 from bot.identifiers import BillId, PaymentId
 from bot.notify import notices
 from bot.services.catalog import Process, Service, Stage, awaits_payment, process
+from bot.services.deadlines import due_text, late_cutoffs
 from bot.services.fees import expected_branch_fee
 from bot.store.db import fetchone
 from bot.store.interface import Store
@@ -38,6 +39,7 @@ from bot.text.fmt import TEHRAN, now_utc, to_jalali
 from bot.text.normalise import parse_int
 
 MAX_NOTE = 500
+MIN_REASON = 10  # characters: a rejection must tell the applicant what is wrong
 MAX_INVOICE = 100_000_000_000  # rials; anything above is a typing mistake
 INVOICE_UNIT = 1000  # the payment ID carries whole thousands of rials
 INVOICE_PREFIX = 99  # first digits of a request invoice's bill ID (then 98, 97, … if taken)
@@ -255,11 +257,20 @@ async def ask_document(store: Store, code: str, document: str, actor: str,
     return Outcome(code, "ask_document", request.stage, "open", audit, outbox)
 
 
-async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
-    """Reject a request with a reason the applicant is told."""
+def check_reason(reason: str | None) -> str:
+    """A rejection reason the applicant can act on: WorkflowError `no_reason` when empty,
+    `reason_too_short` under MIN_REASON characters, `note_too_long` over MAX_NOTE."""
     clean = _clean_note(reason)
     if clean is None:
         raise WorkflowError("no_reason")
+    if len(clean) < MIN_REASON:
+        raise WorkflowError("reason_too_short")
+    return clean
+
+
+async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
+    """Reject a request with a reason the applicant is told."""
+    clean = check_reason(reason)
     async with store.transaction() as conn:
         request = await _open_request(conn, code)
         proc = process_of(request)
@@ -292,6 +303,22 @@ async def add_note(store: Store, code: str, note: str, actor: str) -> Outcome:
         request = await _open_request(conn, code)
         audit = await _audit(conn, actor, "note", request, {"note": clean})
     return Outcome(code, "note", request.stage, request.status, audit, None)
+
+
+async def notify_late(store: Store, now: dt.datetime | None = None) -> int:
+    """Tell each applicant whose request passed its expected date (the service's average
+    duration), once per request; returns how many notices were queued."""
+    moment = now or now_utc()
+    queued = 0
+    for request in await store.overdue_requests(late_cutoffs(moment)):
+        proc = process_of(request)
+        due = due_text(proc, request.created_at)
+        if due is None:
+            continue
+        async with store.transaction() as conn:
+            if await notices.request_late(conn, _ref(request, proc), due):
+                queued += 1
+    return queued
 
 
 async def alert_operators(store: Store, operators_chat: int | None) -> int:

@@ -7,6 +7,7 @@ documents and audit rows as plain dicts of their columns.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from bot.store.db import Database
@@ -52,6 +53,23 @@ class OperationsQueries:
             raise ValueError(table)
         sql = f"SELECT * FROM {table} WHERE request_id=? ORDER BY id"
         return [dict(r) for r in await self.db.fetchall(sql, (request_id,))]
+
+    async def overdue_requests(self, cutoffs: Mapping[str, dt.datetime],
+                               limit: int = 500) -> list[Request]:
+        """Open service requests registered before their service's cutoff (`cutoffs`: service
+        id → moment) that are not waiting for the applicant (no document asked for, no
+        unpaid invoice) and whose applicant was not told yet (no outbox row `late:<id>`)."""
+        if not cutoffs:
+            return []
+        late = " OR ".join("(service=? AND created_at<?)" for _ in cutoffs)
+        params: list[Any] = [v for item in cutoffs.items()
+                             for v in (item[0], item[1].isoformat())]
+        sql = ("SELECT * FROM requests r WHERE status='open' AND kind='service'"
+               " AND pending_document IS NULL"
+               " AND (invoice_amount IS NULL OR invoice_paid_at IS NOT NULL)"
+               f" AND ({late}) AND NOT EXISTS (SELECT 1 FROM outbox o"
+               " WHERE o.dedupe_key = 'late:' || r.id) ORDER BY id LIMIT ?")
+        return [Request.from_row(r) for r in await self.db.fetchall(sql, (*params, limit))]
 
     async def unalerted_requests(self, limit: int = 100) -> list[Request]:
         """Open requests the operators' group was not told about yet."""

@@ -18,65 +18,78 @@ from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.app import DEMO_TOKEN
-from bot.identifiers import TrackingCodeError, parse_code
+from bot.identifiers import TrackingCodeError, format_code, parse_code
 from bot.notify import notices
 from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
+from bot.places import AreaError, find_area
 from bot.platform import profile_for
 from bot.services import workflow
+from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
-from bot.text.fmt import jalali_datetime
+from bot.text.fmt import digits
 from bot.text.i18n import t
+from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
+from handlers.operator_views import card_text, document_title, done_text, queue_line
+from handlers.request_view import process_title
+
+
+def _help(name: str) -> str:
+    return t(f"ops.cli_help.{name}")
 
 
 def add_parser(subparsers: Any) -> None:
-    """Add `ops` and its subcommands to the main parser's subparsers."""
-    ops = subparsers.add_parser("ops", help="operator actions on requests; outbox and notices")
-    ops.add_argument("--actor", default=None, help="who acts (audit trail): cli:<actor>")
+    """Add `ops` and its subcommands to the main parser's subparsers (help in Persian)."""
+    ops = subparsers.add_parser("ops", help=_help("ops"), description=_help("ops"))
+    ops.add_argument("--actor", default=None, help=_help("actor"))
     sub = ops.add_subparsers(dest="ops_command", required=True)
-    lst = sub.add_parser("list", help="open requests and incidents, oldest first")
-    lst.add_argument("--service")
-    lst.add_argument("--stage")
-    lst.add_argument("--age", type=int, help="only those older than this many days")
-    lst.add_argument("--limit", type=int, default=50)
-    sub.add_parser("show", help="one request's file").add_argument("code")
-    move = sub.add_parser("move", help="move to STAGE (default: the next stage)")
-    move.add_argument("code")
-    move.add_argument("stage", nargs="?")
-    move.add_argument("--note")
-    inv = sub.add_parser("invoice", help="issue the invoice (rials, or --from-tariff)")
-    inv.add_argument("code")
+    lst = sub.add_parser("list", help=_help("list"))
+    lst.add_argument("--service", help=_help("service"))
+    lst.add_argument("--stage", help=_help("stage_filter"))
+    lst.add_argument("--age", type=int, help=_help("age"))
+    lst.add_argument("--limit", type=int, default=50, help=_help("limit"))
+    lst.add_argument("--tsv", action="store_true", help=_help("tsv"))
+    sub.add_parser("show", help=_help("show")).add_argument("code", help=_help("code"))
+    move = sub.add_parser("move", help=_help("move"))
+    move.add_argument("code", help=_help("code"))
+    move.add_argument("stage", nargs="?", help=_help("stage"))
+    move.add_argument("--note", help=_help("note_for_applicant"))
+    inv = sub.add_parser("invoice", help=_help("invoice"))
+    inv.add_argument("code", help=_help("code"))
     how = inv.add_mutually_exclusive_group(required=True)
-    how.add_argument("amount", nargs="?")
-    how.add_argument("--from-tariff", action="store_true")
-    inv.add_argument("--note")
-    doc = sub.add_parser("ask-document", help="ask the applicant for a document of the service")
-    doc.add_argument("code")
-    doc.add_argument("document")
-    doc.add_argument("--note")
-    rej = sub.add_parser("reject", help="reject with a reason the applicant is told")
-    rej.add_argument("code")
-    rej.add_argument("--reason", required=True)
-    close = sub.add_parser("close", help="close a request that is done")
-    close.add_argument("code")
-    close.add_argument("--note")
-    note = sub.add_parser("note", help="an internal note (audit trail only)")
-    note.add_argument("code")
-    note.add_argument("text")
-    out = sub.add_parser("outage", help="planned outage notice to every verified chat of a city")
-    out.add_argument("city", help="city id of the tariff schedules")
-    out.add_argument("--zone", type=int)
-    out.add_argument("--from", dest="start", required=True, help='"1405/09/02 10:00" (Tehran)')
-    out.add_argument("--to", dest="end", required=True, help='"1405/09/02 14:00" (Tehran)')
-    out.add_argument("--reason", "--text", dest="reason", required=True)
-    pend = sub.add_parser("notify-pending", help="deliver the outbox once and exit")
-    pend.add_argument("--wait", action="store_true", help="also wait for messages backing off")
-    sub.add_parser("remind", help="queue today's payment reminders")
-    sub.add_parser("stats", help="per service: closed requests, median and 90th-percentile "
-                                 "hours to close against the catalog, average rating")
-    sub.add_parser("alerts", help="queue new-request alerts for the operators' group")
+    how.add_argument("amount", nargs="?", help=_help("amount"))
+    how.add_argument("--from-tariff", action="store_true", help=_help("from_tariff"))
+    inv.add_argument("--note", help=_help("note_for_applicant"))
+    doc = sub.add_parser("ask-document", help=_help("ask_document"))
+    doc.add_argument("code", help=_help("code"))
+    doc.add_argument("document", help=_help("document"))
+    doc.add_argument("--note", help=_help("note_for_applicant"))
+    rej = sub.add_parser("reject", help=_help("reject"))
+    rej.add_argument("code", help=_help("code"))
+    rej.add_argument("--reason", required=True, help=_help("reason"))
+    rej.add_argument("--yes", action="store_true", help=_help("skip_question"))
+    close = sub.add_parser("close", help=_help("close"))
+    close.add_argument("code", help=_help("code"))
+    close.add_argument("--note", help=_help("note_for_applicant"))
+    close.add_argument("--yes", action="store_true", help=_help("skip_question"))
+    note = sub.add_parser("note", help=_help("note"))
+    note.add_argument("code", help=_help("code"))
+    note.add_argument("text", help=_help("note_text"))
+    out = sub.add_parser("outage", help=_help("outage"))
+    out.add_argument("city", help=_help("city"))
+    out.add_argument("--zone", help=_help("zone"))
+    out.add_argument("--from", dest="start", required=True, help=_help("from"))
+    out.add_argument("--to", dest="end", required=True, help=_help("to"))
+    out.add_argument("--reason", "--text", dest="reason", required=True, help=_help("outage_reason"))
+    out.add_argument("--yes", action="store_true", help=_help("skip_question"))
+    pend = sub.add_parser("notify-pending", help=_help("notify_pending"))
+    pend.add_argument("--wait", action="store_true", help=_help("wait"))
+    sub.add_parser("remind", help=_help("remind"))
+    sub.add_parser("stats", help=_help("stats"))
+    sub.add_parser("alerts", help=_help("alerts"))
+    sub.add_parser("late", help=_help("late"))
 
 
 def database_or_refusal(settings: Settings) -> tuple[Path, str | None]:
@@ -109,9 +122,12 @@ async def run(args: argparse.Namespace, settings: Settings, *,
         print(t("ops.cli_error", message=t(f"ops.error_{exc.code}")), file=sys.stderr)
         return 1
     except notices.OutageError as exc:
-        key = "ops.outage_error_place" if exc.code == "place" else f"ops.outage_error_{exc.code}"
-        params = {"example": "tabriz"} if exc.code == "place" else {}
-        print(t("ops.cli_error", message=t(key, **params)), file=sys.stderr)
+        print(t("ops.cli_error", message=t(f"ops.outage_error_{exc.code}")
+                if exc.code != "reason" else t("ops.outage_error_reason", max=200)),
+              file=sys.stderr)
+        return 1
+    except AreaError as err:
+        print(t("ops.cli_error", message=_area_error(err, args.city)), file=sys.stderr)
         return 1
     finally:
         await store.close()
@@ -129,12 +145,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
     actor = f"cli:{args.actor or getpass.getuser()}"
     command = args.ops_command
     if command == "list":
-        rows, _ = await store.request_queue(service=args.service, stage=args.stage,
-                                            min_age_days=args.age, limit=args.limit)
-        for row in rows:  # tab-separated for scripts: codes keep ASCII digits
-            print(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
-                  f"{jalali_datetime(row.created_at)}")
-        return 0
+        return await _list(store, args)
     if command == "show":
         return await _show(store, _code(args.code))
     if command == "notify-pending":
@@ -145,33 +156,38 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
     if command == "remind":
         print(t("ops.cli_reminders", count=await run_reminders(store, settings)))
         return 0
+    if command == "late":
+        print(t("ops.cli_late", count=await workflow.notify_late(store)))
+        return 0
     if command == "alerts":
         count = await workflow.alert_operators(store, settings.operators_chat)
         print(t("ops.cli_alerts", count=count))
         return 0
     if command == "outage":
-        outage = notices.build_outage(
-            args.city if args.zone is None else f"{args.city}:{args.zone}",
-            _moment(args.start), _moment(args.end), args.reason)
-        async with store.transaction() as conn:
-            event, count = await notices.enqueue_outage(conn, outage, actor)
-        print(t("ops.cli_outage", event=event, count=count))
-        return 0
+        return await _outage(store, args, actor)
     code = _code(args.code)
+    arg = ""
     if command == "move":
-        outcome = await workflow.move(store, code, args.stage, actor, args.note)
+        stage = await _pick(store, code, args.stage, "stages") if args.stage else None
+        outcome = await workflow.move(store, code, stage, actor, args.note)
     elif command == "invoice":
         amount = None if args.from_tariff else workflow.parse_amount(args.amount)
         outcome = await workflow.issue_invoice(store, code, amount, actor, args.note)
     elif command == "ask-document":
-        outcome = await workflow.ask_document(store, code, args.document, actor, args.note)
+        arg = await _pick(store, code, args.document, "documents")
+        outcome = await workflow.ask_document(store, code, arg, actor, args.note)
     elif command == "reject":
+        workflow.check_reason(args.reason)
+        if not await _sure(store, code, args, t("ops.cli_sure_reject", reason=args.reason)):
+            return 1
         outcome = await workflow.reject(store, code, args.reason, actor)
     elif command == "close":
+        if not await _sure(store, code, args, t("ops.cli_sure_close")):
+            return 1
         outcome = await workflow.close(store, code, actor, args.note)
     else:
         outcome = await workflow.add_note(store, code, args.text, actor)
-    print(f"{outcome.code}\t{outcome.action}\t{outcome.stage}\t{outcome.status}")
+    print(await done_text(store, outcome, arg))
     return 0
 
 
@@ -190,24 +206,128 @@ def _print_stats(rows: list[ServiceStats]) -> None:
             "-" if row.average_rating is None else row.average_rating, row.ratings)))
 
 
+async def _list(store: Store, args: argparse.Namespace) -> int:
+    """Open requests, oldest first: Persian lines for people, `--tsv` ids for scripts."""
+    rows, total = await store.request_queue(service=args.service, stage=args.stage,
+                                            min_age_days=args.age, limit=args.limit)
+    for row in rows:
+        if args.tsv:  # tab-separated for scripts: codes and ids keep ASCII digits
+            print(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
+                  f"{row.created_at.isoformat()}")
+        else:
+            print(queue_line(row))
+    if not args.tsv:
+        print(t("ops.cli_list_total", shown=len(rows), total=total))
+    return 0
+
+
+async def _pick(store: Store, code: str, text: str, what: str) -> str:
+    """A stage or document of the request's service by its number in `ops show`, its
+    Persian title or its id (for scripts); what the clerk typed if none matches (the
+    workflow then refuses it)."""
+    request = await store.request_row(code)
+    proc = process(request.kind, request.service) if request else None
+    items = (getattr(proc, what, ()) or ()) if proc else ()
+    clean = normalize_text(text)
+    number = parse_int(clean)
+    if number is not None and 1 <= number <= len(items):
+        return items[number - 1].id
+    for item in items:
+        if clean in {item.id, normalize_text(getattr(item, "title", ""))}:
+            return item.id
+    return clean
+
+
+async def _sure(store: Store, code: str, args: argparse.Namespace, question: str) -> bool:
+    """Ask before what cannot be undone: `--yes`, or «بله» typed at a terminal."""
+    request = await store.request_row(code)
+    if request is None:
+        raise workflow.WorkflowError("not_found")
+    if request.status != "open":
+        raise workflow.WorkflowError("finished")
+    if args.yes:
+        return True
+    header = t("ops.cli_sure_header", code=format_code(code), service=process_title(request))
+    if not sys.stdin.isatty():
+        print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+        return False
+    answer = input(f"{header}\n{question} ")
+    if normalize_text(answer).lower() in YES:
+        return True
+    print(t("ops.not_done"), file=sys.stderr)
+    return False
+
+
+YES = {"بله", "آره", "اره", "y", "yes"}
+
+
+async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
+    """A planned outage: the place by its Persian name (or id) and zone, a preview with the
+    number of chats, then the notices on `--yes` or «بله» at a terminal."""
+    place_text = args.city if args.zone is None else f"{args.city} {args.zone}"
+    area = find_area(place_text, home_schedule())
+    outage = notices.build_outage(area.place.city, area.zone, _moment(args.start),
+                                  _moment(args.end), args.reason)
+    async with store.transaction() as conn:
+        count = len(await notices.outage_chats(conn, outage.city, outage.zone))
+    print(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
+    if not count:
+        print(t("ops.outage_none"))
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+            return 1
+        if normalize_text(input(t("ops.cli_sure_outage", count=count) + " ")).lower() not in YES:
+            print(t("ops.outage_cancelled"))
+            return 1
+    async with store.transaction() as conn:
+        _, sent = await notices.enqueue_outage(conn, outage, actor)
+    print(t("ops.outage_sent", count=sent))
+    return 0
+
+
+def _area_error(err: AreaError, text: str) -> str:
+    if err.code == "zone":
+        zones = "، ".join(digits(z) for z in err.zones)
+        city = err.suggestions[0].name
+        return (t("ops.outage_error_zone", city=city, zones=zones) if zones
+                else t("ops.outage_error_no_zones", city=city))
+    if err.suggestions:
+        return t("ops.cli_place_suggest", text=text,
+                 names="، ".join(p.name for p in err.suggestions))
+    return t("ops.outage_error_place", text=text)
+
+
 def _moment(text: str) -> Any:
-    day, _, clock = text.strip().partition(" ")
-    return notices.parse_moment(day, clock)
+    day, _, clock = to_ascii_digits(text).strip().partition(" ")
+    return notices.parse_moment(day, clock.strip())
 
 
 async def _show(store: Store, code: str) -> int:
-    from handlers.operator_views import request_card
-
+    """The request's file as in the bot, then its service's stages and documents numbered
+    (for `move` and `ask-document`) and the files it has."""
     found = await store.request_row(code)
     if found is None:
         raise workflow.WorkflowError("not_found")
-    history = await store.request_rows(found.id, "request_stages")
-    documents = await store.request_rows(found.id, "documents")
-    subscriber = await store.subscriber(found.subscriber_id) if found.subscriber_id else None
-    print(request_card(found, history, len(documents),
-                       (subscriber.subscription_number, subscriber.name) if subscriber else None))
-    for doc in documents:
-        print(f"{doc['doc_type']}\t{doc['media']}\t{doc['file_id']}")
+    print(await card_text(store, found))
+    proc = process(found.kind, found.service)
+    if proc is not None:
+        print(t("ops.cli_stages"))
+        for number, stage in enumerate(proc.stages, 1):
+            mark = t("ops.cli_current") if stage.id == found.stage else ""
+            print(t("ops.cli_numbered", number=number, title=stage.title) + mark)
+    if isinstance(proc, Service) and proc.documents:
+        print(t("ops.cli_documents"))
+        for number, spec in enumerate(proc.documents, 1):
+            print(t("ops.cli_numbered", number=number, title=spec.title))
+    files = await store.request_rows(found.id, "documents")
+    if files:
+        print(t("ops.cli_files"))
+    for doc in files:  # the file id is printed as it is: it is what fetches the file
+        media = t("ops.cli_media_photo") if doc["media"] == "photo" else t("ops.cli_media_file")
+        print(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
+              f"{doc['file_id']}")
     return 0
 
 
