@@ -1,5 +1,10 @@
-"""Incident reports (🚨 گزارش حادثه): the emergency number at once, then type, location,
-an optional photo and description, and a tracking code like a service request.
+"""Incident reports (🚨 گزارش حادثه): the emergency number at once, then type, place, an
+optional photo and description, an optional callback phone, and a tracking code like a
+service request.
+
+The place is asked as a map location first; someone without GPS (or on a desktop client)
+types the address instead. A photo's caption is the description (it is not asked again).
+The callback phone is typed (mobile or landline) or shared with the contact button.
 
 Incidents are short, so a report left half-way is not parked for later (unlike service
 requests): the user starts again, and the emergency number was shown first anyway.
@@ -10,7 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -28,6 +33,7 @@ from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import number
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
+from bot.text.personal import normalize_phone
 from handlers.common import MAX_TEXT, answer_query, ensure_chat, message_text, reply
 from handlers.request_steps import (
     cancel_keyboard,
@@ -39,8 +45,9 @@ from handlers.request_steps import (
 )
 
 NAME = "incident"
-TYPE, LOCATION, PHOTO, DESCRIPTION = range(4)
+TYPE, LOCATION, PHOTO, DESCRIPTION, PHONE = range(5)
 PHOTO_SPEC = DocumentSpec(id="photo", title="photo", required=False, media=("photo",))
+MIN_ADDRESS = 10  # characters of a typed address: a street and a number at least
 
 
 async def start(update: Update, ctx: Ctx) -> int:
@@ -62,7 +69,7 @@ def _types() -> InlineKeyboardMarkup:
 
 
 async def chose_type(update: Update, ctx: Ctx) -> int:
-    """Keep the type; ask for the location."""
+    """Keep the type; ask for the location (or a typed address)."""
     await answer_query(update)
     data = update.callback_query.data if update.callback_query else ""
     try:
@@ -76,19 +83,28 @@ async def chose_type(update: Update, ctx: Ctx) -> int:
 
 
 async def got_location(update: Update, ctx: Ctx) -> int:
-    """Keep the location; ask for a photo."""
-    location = update.effective_message.location if update.effective_message else None
-    if location is None:
-        await reply(update, t("incident.location_expected", button=t("requests.button_location")),
+    """Keep the shared location, or a typed address when there is no GPS; ask for a photo."""
+    message = update.effective_message
+    location = message.location if message else None
+    text = " ".join(message_text(update).split())
+    draft = ctx.user_data[NAME]
+    if location is not None:
+        draft["location"] = [location.latitude, location.longitude]
+    elif MIN_ADDRESS <= len(text) <= MAX_TEXT:
+        draft["address"] = text
+    else:
+        button = t("requests.button_location")
+        await reply(update, t("incident.address_too_short", button=button, min=MIN_ADDRESS)
+                    if text else t("incident.location_expected", button=button),
                     location_keyboard())
         return LOCATION
-    ctx.user_data[NAME]["location"] = [location.latitude, location.longitude]
     await reply(update, t("incident.ask_photo"), cancel_keyboard(skip=True))
     return PHOTO
 
 
 async def got_photo(update: Update, ctx: Ctx) -> int:
-    """Keep the photo (or skip it); ask for a description."""
+    """Keep the photo (or skip it); its caption is the description, else ask for one."""
+    draft = ctx.user_data[NAME]
     if message_text(update) != t("common.button_skip"):
         upload = upload_of(update.effective_message)
         if upload is None:
@@ -99,13 +115,18 @@ async def got_photo(update: Update, ctx: Ctx) -> int:
         except InputError as err:
             await reply(update, upload_error(err, PHOTO_SPEC, t("services.media_photo")))
             return PHOTO
-        ctx.user_data[NAME]["photo"] = asdict(new_document("photo", upload))
+        draft["photo"] = asdict(new_document("photo", upload))
+        message = update.effective_message
+        caption = " ".join(((message.caption if message else None) or "").split())
+        if caption:
+            draft["description"] = caption[:MAX_TEXT]
+            return await _ask_phone(update)
     await reply(update, t("incident.ask_description"), cancel_keyboard(skip=True))
     return DESCRIPTION
 
 
 async def got_description(update: Update, ctx: Ctx) -> int:
-    """Keep the description (or skip it), store the report, show its code."""
+    """Keep the description (or skip it); ask for a callback phone."""
     text = message_text(update).strip()
     if not text:
         await reply(update, t("incident.ask_description"), cancel_keyboard(skip=True))
@@ -113,21 +134,54 @@ async def got_description(update: Update, ctx: Ctx) -> int:
     if len(text) > MAX_TEXT:
         await reply(update, t("common.too_long", limit=MAX_TEXT))
         return DESCRIPTION
+    if text != t("common.button_skip"):
+        ctx.user_data[NAME]["description"] = text
+    return await _ask_phone(update)
+
+
+async def _ask_phone(update: Update) -> int:
+    markup = ReplyKeyboardMarkup(
+        [[KeyboardButton(t("incident.button_my_phone"), request_contact=True)],
+         [t("common.button_skip")], [t("common.button_cancel")]],
+        resize_keyboard=True, one_time_keyboard=True)
+    await reply(update, t("incident.ask_phone"), markup)
+    return PHONE
+
+
+async def got_phone(update: Update, ctx: Ctx) -> int:
+    """A typed mobile or landline, the shared contact, or skip; then store the report."""
+    message = update.effective_message
+    contact = message.contact if message else None
+    text = contact.phone_number if contact else message_text(update)
+    if text != t("common.button_skip"):
+        phone = normalize_phone(text)
+        if phone is None:
+            await reply(update, t("requests.invalid_phone"))
+            return await _ask_phone(update)
+        ctx.user_data[NAME]["callback_phone"] = phone
+    return await _submit(update, ctx)
+
+
+async def _submit(update: Update, ctx: Ctx) -> int:
+    """Store the report with its photo, show its code."""
     draft = ctx.user_data[NAME]
     kind = catalog.incident_type(draft["type"])
     chat_id, user_id = chat_and_user(update)
-    lat, lon = draft["location"]
-    fields = {} if text == t("common.button_skip") else {"description": text}
+    lat, lon = draft.get("location") or (None, None)
+    fields = {key: draft[key] for key in ("address", "description", "callback_phone")
+              if draft.get(key)}
     photo = (NewDocument(**draft["photo"]),) if draft.get("photo") else ()
     operators = ctx.settings.operators_chat
+    where = (t("incident.alert_location", latitude=number(lat, 5), longitude=number(lon, 5))
+             if lat is not None and lon is not None
+             else t("incident.alert_address", address=draft.get("address", "")))
     request = await ctx.store.create_request(
         NewRequest(kind="incident", service=kind.id, chat_id=chat_id, user_id=user_id,
                    stage=kind.first_stage.id, fields=fields, latitude=lat, longitude=lon,
                    documents=photo, draft_id=draft.get("draft_id")),
         alert_chat=operators,
         alert_text=(lambda code: t("incident.operator_alert", type=kind.title,
-                                   code=format_code(code), latitude=number(lat, 5),
-                                   longitude=number(lon, 5))) if operators else None,
+                                   code=format_code(code), where=where)) if operators else None,
     )
     ctx.user_data.pop(NAME, None)
     await reply(update, t("incident.submitted", type=kind.title, code=format_code(request.code),
@@ -148,6 +202,7 @@ def build() -> list:
                 LOCATION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_location)],
                 PHOTO: [MessageHandler(filters.ALL & ~filters.COMMAND, got_photo)],
                 DESCRIPTION: [MessageHandler(filters.ALL & ~filters.COMMAND, got_description)],
+                PHONE: [MessageHandler(filters.ALL & ~filters.COMMAND, got_phone)],
             },
             fallbacks=[],
         ),

@@ -148,9 +148,10 @@ def _field_value(proc: Process | None, field_id: str, value: object) -> tuple[st
         titles = [document_title(proc, str(doc)) for doc in value] if isinstance(value, list) else []
         return t("ops.fields.documents_on_file"), t("ops.documents_on_file",
                                                     titles="، ".join(titles))
-    spec = proc.field(field_id) if isinstance(proc, Service) else None
-    if spec is None:
-        spec = next((f for f in applicant_fields() if f.id == field_id), None)
+    spec = None
+    if isinstance(proc, Service):  # an incident's fields are the report's own (ops.fields)
+        spec = proc.field(field_id) or next(
+            (f for f in applicant_fields() if f.id == field_id), None)
     if spec is None:
         key = f"ops.fields.{field_id}"
         return (t(key) if default_locale().has(key) else t("ops.fields.other")), fmt.digits(value)

@@ -33,6 +33,8 @@ async def test_every_incident_type_gets_a_code(running, kind):
     await user.share_location(38.08, 46.29)
     await user.send_photo()
     replies = await user.send("لوله جلوی پلاک ۱۲ ترکیده است")
+    assert replies[0].text == t("incident.ask_phone")
+    replies = await user.send(t("common.button_skip"))
     request = (await running.store.requests_for_chat(user.id))[0]
     assert is_valid(request.code)
     assert replies[0].text == t("incident.submitted", type=kind.title,
@@ -51,7 +53,10 @@ async def test_wrong_inputs_at_every_step_and_skipping(running):
     replies = await user.send("ترکیدگی")
     assert replies[0].text == t("incident.type_expected")
     await user.tap("ترکیدگی لوله")
-    replies = await user.send("خیابان امام")
+    replies = await user.send("امام")
+    assert replies[0].text == t("incident.address_too_short", button=t("requests.button_location"),
+                                min=10)
+    replies = await user.send_photo()
     assert replies[0].text == t("incident.location_expected", button=t("requests.button_location"))
     await user.share_location(35.7, 51.4)
     replies = await user.send("عکس ندارم")
@@ -64,6 +69,9 @@ async def test_wrong_inputs_at_every_step_and_skipping(running):
     await user.send(t("common.button_skip"))
     replies = await user.send("x" * 600)
     assert replies[0].text == t("common.too_long", limit=500)
+    await user.send(t("common.button_skip"))
+    replies = await user.send("۰۲۱۲۲")
+    assert replies[0].text == t("requests.invalid_phone")
     await user.send(t("common.button_skip"))
     request = (await running.store.requests_for_chat(user.id))[0]
     assert request.fields == {}
@@ -84,6 +92,8 @@ async def test_cancel_and_restart_in_the_middle(running):
     await running.restart()
     await user.send(t("common.button_skip"))
     await user.send("فاضلاب در کوچه جاری است")
+    await running.restart()
+    await user.send(t("common.button_skip"))
     requests = await running.store.requests_for_chat(user.id)
     assert [r.service for r in requests] == ["sewage_overflow"]
 
@@ -95,9 +105,57 @@ async def test_a_stranger_sees_only_the_stage_of_an_incident(running):
     await reporter.share_location(35.7, 51.4)
     await reporter.send(t("common.button_skip"))
     await reporter.send("آب بوی کلر زیاد می‌دهد")
+    await reporter.send(t("common.button_skip"))
     code = (await running.store.requests_for_chat(reporter.id))[0].code
     replies = await stranger.send(f"/track {code}")
     assert replies[0].text == t("track.public", code=format_code(code),
                                 stage="ثبت گزارش و دریافت کد رهگیری",
                                 status=t("requests.status.open"))
     assert "کلر" not in replies[0].text
+
+
+async def test_without_gps_a_typed_address_a_photo_caption_and_a_callback_phone(running):
+    """Issue 13, point 6: the location is asked first, a typed address is accepted; a
+    photo's caption is the description (not asked again); a callback phone is asked; the
+    operator reads Persian labels, not field keys."""
+    user = running.user(6005)
+    await user.send(t("menu.incident"))
+    replies = await user.tap("ترکیدگی لوله")
+    assert next(label for row in replies[0].keyboard for label in row) == t(
+        "requests.button_location")
+    replies = await user.send("تبریز، خیابان امام، روبروی پلاک ۴۲")
+    assert replies[0].text == t("incident.ask_photo")
+    replies = await user.send_photo(caption="آب از زیر آسفالت بیرون می‌زند")
+    assert replies[0].text == t("incident.ask_phone")  # the caption was the description
+    assert t("incident.button_my_phone") in [label for row in replies[0].keyboard for label in row]
+    replies = await user.send("۰۴۱-۳۳۳۱۸۸۷۱")
+    request = (await running.store.requests_for_chat(user.id))[0]
+    assert replies[0].text == t("incident.submitted", type="ترکیدگی لوله",
+                                code=format_code(request.code), phone="۱۲۲")
+    assert request.fields == {"address": "تبریز، خیابان امام، روبروی پلاک ۴۲",
+                              "description": "آب از زیر آسفالت بیرون می‌زند",
+                              "callback_phone": "04133318871"}
+    assert request.latitude is None and request.longitude is None
+    alert = (await running.store.outbox_messages(chat_id=OPERATORS_CHAT,
+                                                 request_id=request.id))[0]["text"]
+    assert t("incident.alert_address", address="تبریز، خیابان امام، روبروی پلاک ۴۲") in alert
+    op = running.user(OPERATOR_ID, "اپراتور")
+    replies = await op.press(f"op:open:{request.code}")
+    card = replies[-1].text
+    for label, value in ((t("ops.fields.address"), "تبریز، خیابان امام، روبروی پلاک ۴۲"),
+                         (t("ops.fields.description"), "آب از زیر آسفالت بیرون می‌زند"),
+                         (t("ops.fields.callback_phone"), "۰۴۱۳۳۳۱۸۸۷۱")):
+        assert t("ops.line_field", label=label, value=value) in card
+    assert "callback_phone" not in card and "description" not in card
+
+
+async def test_the_contact_button_gives_the_callback_phone(running):
+    user = running.user(6006)
+    await user.send(t("menu.incident"))
+    await user.tap("خرابی کنتور")
+    await user.share_location(38.08, 46.29)
+    await user.send(t("common.button_skip"))
+    await user.send(t("common.button_skip"))
+    await user.share_contact("+989141234567")
+    request = (await running.store.requests_for_chat(user.id))[0]
+    assert request.fields == {"callback_phone": "09141234567"}
