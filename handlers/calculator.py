@@ -1,12 +1,15 @@
 """The tariff calculator: region, usage class, city, units, (capacity), days, use, sewage.
 
 Answers with the engine's total, its line items and explanation, and "what if" totals for
-less use. The draft lives in `user_data["calculator"]`; every step re-asks on bad input.
+less use; then any use the user types is priced the same way ("what if I used 25 m³?")
+until they leave. The draft lives in `user_data["calculator"]`; every step re-asks on bad
+input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -35,11 +38,19 @@ from bot.text.keyboards import inline
 from bot.text.normalise import parse_int
 from handlers.common import answer_query, message_text, reply, show
 from handlers.tariff_menu import back_row, begin, stale_step
-from tariffs import BillInput, BillResult, TariffError, compute_bill, get_schedule, list_schedules
+from tariffs import (
+    BillInput,
+    BillResult,
+    TariffError,
+    compute_bill,
+    get_schedule,
+    list_schedules,
+    what_if,
+)
 from tariffs.render import render_lines, render_steps
 
 NAME = "calculator"
-SCHEDULE, USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE = range(8)
+SCHEDULE, USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE, WHAT_IF = range(9)
 UNIT_BUTTONS = (1, 2, 3, 4)
 DAY_BUTTONS = (30, DEFAULT_DAYS, 90)
 MAX_MESSAGE = 3800
@@ -254,27 +265,55 @@ async def type_consumption(update: Update, ctx: Ctx) -> int:
     return await _go(update, ctx, SEWAGE)
 
 
+def _input(draft: dict) -> BillInput:
+    return calculator_input(
+        draft["schedule"], draft["usage"], draft["city"], draft["units"], draft["days"],
+        draft["consumption"], draft["sewage"], draft.get("capacity"),
+    )
+
+
 async def pick_sewage(update: Update, ctx: Ctx) -> int:
-    """Compute the bill and answer with its items, the what-ifs and the explanation."""
+    """Compute the bill and answer with its items, the what-ifs and the explanation; then
+    wait for any other use to price."""
     await answer_query(update)
-    draft = dict(_draft(ctx), sewage=_arg(update) == "y")
-    ctx.user_data.pop(NAME, None)
+    draft = _draft(ctx)
+    draft["sewage"] = _arg(update) == "y"
     again = inline([[(t("calc.button_again"), "calc:start")], back_row()])
     try:
-        inp = calculator_input(
-            draft["schedule"], draft["usage"], draft["city"], draft["units"], draft["days"],
-            draft["consumption"], draft["sewage"], draft.get("capacity"),
-        )
+        inp = _input(draft)
         result = compute_bill(inp)
         answers = what_if_answers(inp, result)
     except TariffError:
+        ctx.user_data.pop(NAME, None)
         await show(update, ctx, t("calc.failed"), again)
         return ConversationHandler.END
     await show(update, ctx, summary(inp, result, answers), None)
     for text in explanation(result):
         await reply(update, text)
-    await reply(update, t("calc.note"), again)
-    return ConversationHandler.END
+    await reply(update, "\n".join([t("calc.note"), t("calc.ask_what_if")]), again)
+    return WHAT_IF
+
+
+async def type_what_if(update: Update, ctx: Ctx) -> int:
+    """Any use typed after a result: its total, and how far it is from the computed one."""
+    text = message_text(update)
+    used = parse_int(text)
+    draft = _draft(ctx)
+    if used is None or used > MAX_CONSUMPTION:
+        await reply(update, t("calc.bad_what_if", max=MAX_CONSUMPTION, text=text))
+        return WHAT_IF
+    inp = _input(draft)
+    result = compute_bill(inp)
+    [(_, total)] = what_if(inp, [Decimal(used)])
+    difference = total - result.total
+    params = {"consumption": used, "days": result.days, "total": fmt.rials(total),
+              "actual": fmt.number(result.consumption)}
+    if difference:
+        key = "calc.what_if_typed_more" if difference > 0 else "calc.what_if_typed_less"
+        await reply(update, t(key, difference=fmt.rials(abs(difference)), **params))
+    else:
+        await reply(update, t("calc.what_if_typed_same", **params))
+    return WHAT_IF
 
 
 def summary(inp: BillInput, result: BillResult, answers: list[WhatIf]) -> str:
@@ -364,6 +403,7 @@ def build() -> list:
                 CONSUMPTION: [MessageHandler(TEXT, type_consumption)],
                 SEWAGE: [CallbackQueryHandler(pick_sewage, pattern="^calc:w:[yn]$"),
                          *_buttons_only(SEWAGE)],
+                WHAT_IF: [MessageHandler(TEXT, type_what_if)],
             },
             fallbacks=[CallbackQueryHandler(stale_step, pattern="^calc:")],
         ),

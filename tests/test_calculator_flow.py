@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.tools.simulator import text_of
 from handlers.calculator import what_if_line
-from tariffs import compute_bill
+from tariffs import compute_bill, what_if
 
 TODAY = dt.date(2026, 11, 23)  # 1405/09/02: a 60-day period touches آبان, a hot month
 TABRIZ = "east-azarbaijan-urban-1398"
@@ -95,7 +96,26 @@ async def test_household_bill_with_bad_input_at_every_step_and_a_restart(running
     explanation = text_of(replies[1:])
     assert t("calc.how_header") in explanation
     assert "مصرف یک‌ماهه یک واحد" in explanation
-    assert replies[-1].text == t("calc.note")
+    assert replies[-1].text == "\n".join([t("calc.note"), t("calc.ask_what_if")])
+
+    # issue 13, point 9: besides the three preset amounts, any typed amount
+    for typed, used in (("۲۵", 25), ("80", 80), ("۴۰", 40)):
+        [(_, total)] = what_if(inp, [Decimal(used)])
+        replies = await user.send(typed)
+        params = {"consumption": used, "days": 60, "total": fmt.rials(total), "actual": "۴۰"}
+        if total == result.total:
+            assert replies[0].text == t("calc.what_if_typed_same", **params)
+        else:
+            key = "calc.what_if_typed_less" if total < result.total else "calc.what_if_typed_more"
+            assert replies[0].text == t(key, difference=fmt.rials(abs(total - result.total)),
+                                        **params)
+    replies = await user.send("چهل و پنج")
+    assert replies[0].text == t("calc.bad_what_if", max=1_000_000, text="چهل و پنج")
+    await running.restart()
+    replies = await user.send("۱۰")
+    assert replies[0].text.startswith(t("calc.what_if_typed_less", consumption=10, days=60,
+                                        total="", actual="", difference="").split("۱۰")[0])
+    replies = await user.send(t("menu.bills"))  # leaving drops the draft
     assert "calculator" not in running.app.user_data[501]
 
 
