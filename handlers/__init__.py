@@ -18,6 +18,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import (
     bills,
+    branch_fee,
     calculator,
     errors,
     fallback,
@@ -38,7 +39,8 @@ from handlers import (
 )
 
 FEATURES: list = [outage, operators, subscriptions, bills, ownership, payments, ratings, tariff_menu,
-                  calculator, self_reading, info, services, tracking, my_requests, incidents]
+                  calculator, branch_fee, self_reading, info, services, tracking, my_requests,
+                  incidents]
 
 
 def register(app: Application) -> None:

@@ -15,9 +15,11 @@ MENU = "tm:menu"
 
 
 def menu_markup() -> InlineKeyboardMarkup:
-    """The sub-menu: calculator, pattern, self-reading, reading the meter, other topics."""
+    """The sub-menu: calculators (a use, a branch), pattern, self-reading, reading the
+    meter, other topics."""
     return inline([
         [(t("tariffs_menu.calculator"), "calc:start")],
+        [(t("tariffs_menu.branch_fee"), "bf:start")],
         [(t("info.titles.pattern"), "info:t:pattern")],
         [(t("tariffs_menu.self_reading"), "sr:start")],
         [(t("info.titles.read_meter"), "info:t:read_meter")],

@@ -17,7 +17,7 @@ from tariffs.engine import BillInput, compute_bill, what_if
 from tariffs.errors import TariffError
 from tariffs.loader import get_schedule, list_schedules
 from tariffs.patterns import above_pattern, pattern_for
-from tariffs.render import render_lines, render_steps, show
+from tariffs.render import branch_report, render_lines, render_steps, show
 
 
 def _date(text: str) -> jdatetime.date:
@@ -134,23 +134,16 @@ def _bill(args: argparse.Namespace) -> tuple[Any, list[str]]:
 
 
 def _branch(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    result = branch_fee(BranchFeeInput(
+    inp = BranchFeeInput(
         schedule=args.schedule, city=args.city, zone=args.zone, usage=args.usage, units=args.units,
         contract_capacity=args.capacity, water=not args.no_water, sewage=args.sewage,
         water_diameter=args.water_diameter, sewage_diameter=args.sewage_diameter,
         sewage_digging=args.digging, has_sewage=args.has_sewage, sewage_project=args.sewage_project,
-    ))
+    )
+    result = branch_fee(inp)
     explanation = render_steps(result, t, fmt)
-    sched = get_schedule(args.schedule)
-    text = [
-        t("tariff.cli.branch_header", schedule=sched.title, city=sched.cities[args.city].name,
-          usage=sched.usage_classes[args.usage].name),
-        *render_lines(result, t, fmt),
-        t("tariff.cli.total", amount=fmt.number(result.total)),
-        t("tariff.cli.how"),
-        *explanation,
-    ]
-    return {**result.model_dump(mode="json"), "explanation": explanation}, text
+    return ({**result.model_dump(mode="json"), "explanation": explanation},
+            branch_report(inp, result, t, fmt))
 
 
 def _pattern(args: argparse.Namespace) -> tuple[Any, list[str]]:

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
-from tariffs.branch import BranchFeeResult
+from tariffs.branch import BranchFeeInput, BranchFeeResult
 from tariffs.common import Step
 from tariffs.engine import BillResult
+from tariffs.loader import get_schedule
 
 Translate = Callable[..., str]
 PERCENT_KEYS = frozenset({"rate", "share"})
@@ -57,3 +58,17 @@ def render_lines(result: BillResult | BranchFeeResult, t: Translate, fmt: Number
             text += t("tariff.cli.vat_included", vat=fmt.number(item.vat_included))
         out.append(text)
     return out
+
+
+def branch_report(inp: BranchFeeInput, result: BranchFeeResult, t: Translate,
+                  fmt: NumberFormat) -> list[str]:
+    """A branch fee as `python -m tariffs branch-fee` prints it: header, items, total, how."""
+    sched = get_schedule(result.schedule)
+    return [
+        t("tariff.cli.branch_header", schedule=sched.title, city=sched.cities[result.city].name,
+          usage=sched.usage_classes[inp.usage].name),
+        *render_lines(result, t, fmt),
+        t("tariff.cli.total", amount=fmt.number(result.total)),
+        t("tariff.cli.how"),
+        *render_steps(result, t, fmt),
+    ]

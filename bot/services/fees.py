@@ -1,4 +1,5 @@
-"""Expected fees of a request: the tariff engine's branch fee when its inputs are known."""
+"""Branch fees: the expected fee of a request (the tariff engine's branch fee when its
+inputs are known), and what the branch-fee calculator in the chat asks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal
 
 from bot.services.catalog import Service, home_schedule
 from bot.store.models import Subscriber
-from tariffs import BranchFeeInput, TariffError, branch_fee
+from tariffs import BranchFeeInput, Schedule, TariffError, branch_fee, get_schedule, list_schedules
 
 
 def expected_branch_fee(
@@ -42,6 +43,35 @@ def expected_branch_fee(
             sewage_diameter=answers.get("sewage_diameter"),
             has_sewage=subscriber.has_sewage if subscriber else False,
         ))
-    except (TariffError, ValueError, ArithmeticError):
+    except (TariffError, ValueError, ArithmeticError, TypeError):
         return None
     return result.total
+
+
+def branch_schedules() -> list[Schedule]:
+    """The tariff schedules that have branch fees, the utility's own first."""
+    found = [s for s in list_schedules() if s.branch is not None]
+    return sorted(found, key=lambda s: s.id != home_schedule())
+
+
+def zone_matters(schedule_id: str, city: str, usage: str) -> bool:
+    """Whether a branch fee in this city depends on the zone (Tabriz's household fee and its
+    تبصره ۳ rows): only then is the zone asked."""
+    sched = get_schedule(schedule_id)
+    fees, household = sched.branch, sched.usage_classes[usage].household
+    if fees is None or not sched.cities[city].zones:
+        return False
+    if household and city in fees.household.zones:
+        return True
+    kind = "household" if household else "non_household"
+    return any(row.city == city and row.zones and (getattr(row, f"{kind}_water") is not None
+                                                   or getattr(row, f"{kind}_sewage") is not None)
+               for row in (fees.note3.rows if fees.note3 else ()))
+
+
+def installation_diameters(schedule_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The water (inch) and sewage (mm) diameters the schedule prices an installation for."""
+    fees = get_schedule(schedule_id).branch
+    if fees is None or fees.installation is None:
+        return (), ()
+    return tuple(fees.installation.water), tuple(fees.installation.sewage)
