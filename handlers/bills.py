@@ -36,8 +36,9 @@ from telegram.ext import (
 from bot import deep_links
 from bot.app import Ctx
 from bot.billing.billing import matches, recompute
-from bot.billing.chart import Labels, Point, chart_png
+from bot.billing.chart import Labels, Point, chart_png, current_point
 from bot.billing.consumption import Analysis, analyse, pattern_of
+from bot.billing.periods import Period
 from bot.billing.view import period_label, render_bill, render_public, volume
 from bot.conversations import end_conversations, enter_conversation
 from bot.identifiers import parse_bill_and_payment
@@ -442,14 +443,22 @@ async def chart(update: Update, ctx: Ctx) -> None:
         await reply(update, t("chart.no_data"))
         return
     points = [Point(period_label(b.year, b.period), b.consumption, b.allowed) for b in bills]
+    last = bills[-1]
+    reading = await ctx.store.last_reading(link.subscriber.id)
+    following = Period(last.year, last.period).next()
+    current = current_point(link.subscriber, last, reading, t(
+        "chart.current_period", period=following.period, year=following.year))
+    caption = [t("chart.caption", nickname=link.nickname, count=len(bills))]
+    if current is not None and reading is not None:
+        points.append(current)
+        caption.append(t("chart.caption_current", days=(reading.read_on - last.curr_reading_date).days,
+                         date=fmt.jalali_long(reading.read_on)))
     labels = Labels(t("chart.title"), t("chart.use"),
-                    t("chart.pattern") if pattern_of(link.subscriber, bills[-1].usage) is not None
-                    else t("chart.capacity"), t("chart.axis"))
+                    t("chart.pattern") if pattern_of(link.subscriber, last.usage) is not None
+                    else t("chart.capacity"), t("chart.axis"), t("chart.current"))
     png = await chart_png(points, labels)
     await update.effective_chat.send_photo(
-        InputFile(png, filename="consumption.png"),
-        caption=t("chart.caption", nickname=link.nickname, count=len(bills)),
-    )
+        InputFile(png, filename="consumption.png"), caption="\n".join(caption))
 
 
 def build() -> list:

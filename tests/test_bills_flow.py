@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 
+from bot.billing.chart import current_point
 from bot.billing.view import render_bill
 from bot.identifiers import BillId
 from bot.text import fmt
@@ -220,6 +223,22 @@ async def test_chart_is_a_png_photo(running, home):
     assert len(photo) == 1 and photo[0].files
     assert photo[0].text == t("chart.caption", count=12, nickname=t(
         "subs.default_nickname", city="تبریز", tail=fmt.digits(sub.subscription_number[-4:])))
+
+
+async def test_chart_adds_the_current_period_with_the_allowed_use_of_its_days(running, home):
+    """Issue 13, point 8: after a self-reading the period under way is drawn, its allowed use
+    counted for the same days as its use (not a whole period)."""
+    sub, bills = home
+    last = bills[-1]
+    day = last.curr_reading_date + dt.timedelta(days=20)
+    await running.store.add_reading(sub.id, day, last.curr_reading + 12, "self", chat_id=USER)
+    u = await verified(running, sub)
+    replies = await u.tap(t("bills.button_chart"))
+    photo = next(c for c in replies if c.method == "sendPhoto")
+    assert t("chart.caption_current", days=20, date=fmt.jalali_long(day)) in photo.text
+    point = current_point(sub, last, await running.store.last_reading(sub.id), "x")
+    assert point.current and point.use == 12
+    assert point.allowed == Decimal(18) * 20 / 30  # Tabriz pattern 18 m³/month, 1 unit, 20 days
 
 
 @pytest.mark.parametrize("data", ["bill:show:{sid}", "bill:view:{bid}", "bill:prev:{bid}:0",

@@ -1,9 +1,15 @@
 """The consumption chart: use per period against the allowed use, as a PNG.
 
+Axes and labels are in Persian with Persian digits («دوره ۵ - ۱۴۰۵»). After the billed
+periods comes the current one when the subscriber declared a reading since the last bill:
+its use so far, against the use allowed for the same number of days (not for a whole
+period), drawn hatched.
+
 Matplotlib's object API on the Agg canvas (no pyplot, no global state), so renders can run in
-worker threads (`asyncio.to_thread`) without blocking the event loop. Persian text is shaped
-with arabic_reshaper and reordered with python-bidi, because matplotlib draws glyphs left to
-right without joining; DejaVu Sans (shipped with matplotlib) has the Arabic-script glyphs.
+worker threads (`asyncio.to_thread`) without blocking the event loop. Matplotlib 3.11 lays
+out complex text itself (joined letters, right-to-left order), so Persian strings are given
+as they are: shaping or reordering them beforehand (arabic_reshaper, python-bidi, needed by
+older versions) now garbles them. DejaVu Sans (shipped with matplotlib) has the glyphs.
 """
 
 from __future__ import annotations
@@ -13,13 +19,15 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
-import arabic_reshaper
-from bidi.algorithm import get_display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import FuncFormatter
+
+from bot.billing.meter_check import estimate
+from bot.store.models import Bill, Reading, Subscriber
+from bot.text.normalise import to_persian_digits
 
 FONT = FontProperties(family="DejaVu Sans", size=10)
 TITLE_FONT = FontProperties(family="DejaVu Sans", size=12, weight="bold")
@@ -29,11 +37,13 @@ SIZE, DPI = (8, 4.5), 100
 
 @dataclass(frozen=True)
 class Point:
-    """One period of the chart: its label, the use and the allowed use (m³)."""
+    """One period of the chart: its label, the use and the allowed use (m³); `current` for
+    the period under way (use so far, allowed use for the same days)."""
 
     label: str
     use: Decimal
     allowed: Decimal
+    current: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,16 +54,24 @@ class Labels:
     use: str
     allowed: str
     axis: str
+    current: str = ""
 
 
-@cache
-def persian(text: str) -> str:
-    """Persian text shaped (joined letters) and in visual right-to-left order for matplotlib."""
-    return get_display(arabic_reshaper.reshape(text))
+def current_point(subscriber: Subscriber, last_bill: Bill, reading: Reading | None,
+                  label: str) -> Point | None:
+    """The period under way, from a reading declared after the last bill: the use since
+    the bill and the use allowed for those same days (the tariff engine's mid-period bill)."""
+    if reading is None or reading.read_on <= last_bill.curr_reading_date:
+        return None
+    found = estimate(subscriber, last_bill, None, reading.reading, reading.read_on)
+    if found is None:
+        return None
+    return Point(label, Decimal(found.use), found.result.allowed, current=True)
 
 
-def render_png(points: Sequence[Point], labels: Labels) -> bytes:
-    """The chart as PNG bytes: bars of use (red above the allowed use) and a line of it."""
+def build_figure(points: Sequence[Point], labels: Labels) -> Figure:
+    """The chart: bars of use (red above the allowed use, hatched for the current period)
+    and a line of the allowed use; every number on it in Persian digits."""
     figure = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -61,21 +79,39 @@ def render_png(points: Sequence[Point], labels: Labels) -> bytes:
     uses = [float(p.use) for p in points]
     allowed = [float(p.allowed) for p in points]
     colours = [OVER_COLOUR if p.use > p.allowed else USE_COLOUR for p in points]
-    axes.bar(xs, uses, color=colours, width=0.6, label=persian(labels.use))
+    bars = axes.bar(xs, uses, color=colours, width=0.6, label=labels.use)
+    for bar, point in zip(bars, points, strict=True):
+        if point.current:
+            bar.set_alpha(0.55)
+            bar.set_hatch("//")
+            bar.set_label(labels.current)
     axes.plot(xs, allowed, color=PATTERN_COLOUR, marker="o", linewidth=2,
-              label=persian(labels.allowed))
-    axes.set_xticks(list(xs), [persian(p.label) for p in points], fontproperties=FONT,
-                    rotation=45 if len(points) > 8 else 0)
+              label=labels.allowed)
+    axes.set_xticks(list(xs), [p.label for p in points], fontproperties=FONT,
+                    rotation=35 if len(points) > 6 else 0, ha="right" if len(points) > 6 else "center",
+                    rotation_mode="anchor")
+    axes.yaxis.set_major_formatter(FuncFormatter(_persian_tick))
     for tick in axes.get_yticklabels():
         tick.set_fontproperties(FONT)
-    axes.set_ylabel(persian(labels.axis), fontproperties=FONT)
-    axes.set_title(persian(labels.title), fontproperties=TITLE_FONT)
-    axes.legend(prop=FONT, loc="upper left")
+    axes.set_ylabel(labels.axis, fontproperties=FONT)
+    axes.set_title(labels.title, fontproperties=TITLE_FONT, pad=28)
+    axes.legend(prop=FONT, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
+    return figure
+
+
+def _persian_tick(value: float, _position: int) -> str:
+    """A y-axis number in Persian digits (whole numbers plain)."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return to_persian_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+def render_png(points: Sequence[Point], labels: Labels) -> bytes:
+    """The chart as PNG bytes."""
     out = io.BytesIO()
-    figure.savefig(out, format="png")
+    build_figure(points, labels).savefig(out, format="png")
     return out.getvalue()
 
 
