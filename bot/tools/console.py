@@ -1,23 +1,32 @@
 """The console demo: the real Application, handlers and store, chatting in a terminal.
 
-Each line typed (or piped) is one user message. The bot's replies print as text; reply
-and inline keyboards print as numbered buttons, pressed by typing the number. To send a
-number that would press a button, prefix it with `=` (`=2`). `/photo [caption]` and
+Each line typed (or piped) is one user message. The bot's replies print as text. Inline
+buttons (under a message) print with letters, `[a]`, `[b]`, … and are pressed by typing
+the letter; the reply keyboard (the main menu, or a question's choices) prints with
+numbers, `[1]`, `[2]`, …, the same numbers from screen to screen (the main menu is always
+1 to 7). A number typed where the bot waits for a typed answer (days, m³, a meter
+reading, an amount…) is sent as the answer and never presses a button: the console asks
+the running conversations whether they would take it, as the bot would. `#2` always
+presses reply-keyboard button 2, `=b` always sends the text «b». `/photo [caption]` and
 `/file NAME MIME BYTES` simulate uploads; `/quit` (or end of input) leaves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import string
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
 from bot.app import build_application
+from bot.conversations import conversation_handlers
 from bot.notify.notifier import Notifier
 from bot.settings import Settings
 from bot.store import SqliteStore
 from bot.text.i18n import t
+from bot.text.keyboards import MENU_KEYS
+from bot.text.normalise import to_ascii_digits
 from bot.tools.demo_data import DEMO_CHAT, ensure_demo_data
 from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser
 
@@ -75,26 +84,44 @@ def render(call: ApiCall, out: TextIO) -> None:
         out.write(f"🤖 {call.text}\n")
 
 
+def letter(index: int) -> str:
+    """The letter of the inline button at `index` (0-based): a … z, then aa, ab, …"""
+    letters = string.ascii_lowercase
+    return letters[index] if index < len(letters) else (
+        letters[index // len(letters) - 1] + letters[index % len(letters)])
+
+
 def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO,
-                   changed: bool = True) -> None:
-    """Print the buttons, numbered: inline ones first, then the reply keyboard (one line
-    when it is the same keyboard as before)."""
+                   changed: bool = True, typed_answer: bool = False) -> None:
+    """Print the buttons: inline ones with letters, then the reply keyboard with numbers
+    (one line when it is the same keyboard as before), and a hint when a typed number is
+    taken as an answer."""
     if inline:
         out.write(f"   {t('demo.inline_keyboard')}\n")
-    for i, button in enumerate(inline, 1):
-        out.write(f"   [{i}] {button.label}\n")
-    numbered = list(enumerate(keyboard, len(inline) + 1))
-    if not numbered:
-        return
-    if not changed:
+    for i, button in enumerate(inline):
+        out.write(f"   [{letter(i)}] {button.label}\n")
+    numbered = list(enumerate(keyboard, 1))
+    if numbered and not changed:
         labels = "  ".join(f"[{i}] {b.label}" for i, b in numbered)
         out.write(f"   {t('demo.reply_keyboard')} {labels}\n")
-        return
-    out.write(f"   {t('demo.reply_keyboard')}\n")
-    for i, button in numbered:
-        extra = (f" {t('demo.contact_button')}" if button.kind == "contact"
-                 else f" {t('demo.location_button')}" if button.kind == "location" else "")
-        out.write(f"   [{i}] {button.label}{extra}\n")
+    elif numbered:
+        out.write(f"   {t('demo.reply_keyboard')}\n")
+        for i, button in numbered:
+            extra = (f" {t('demo.contact_button')}" if button.kind == "contact"
+                     else f" {t('demo.location_button')}" if button.kind == "location" else "")
+            out.write(f"   [{i}] {button.label}{extra}\n")
+    if numbered and typed_answer:
+        out.write(f"   {t('demo.numbers_are_answers')}\n")
+
+
+def is_choice_keyboard(keyboard: list[Button]) -> bool:
+    """A question's choices (not the main menu, not only cancel/skip/share buttons): a
+    number typed there picks a choice."""
+    labels = {b.label for b in keyboard}
+    utility = {t("common.button_cancel"), t("common.button_skip"), t("common.button_menu")}
+    menu = {t(key) for key in MENU_KEYS}
+    return bool(labels - utility - menu) and not labels >= menu and any(
+        b.kind == "text" and b.label not in utility for b in keyboard)
 
 
 class ConsoleChat:
@@ -116,9 +143,19 @@ class ConsoleChat:
         line = line.strip()
         if not line:
             return
-        numbered = [*self.inline, *self.keyboard]
-        if line.isdigit() and 1 <= int(line) <= len(numbered):
-            replies = await self.press(numbered[int(line) - 1])
+        number = to_ascii_digits(line)
+        letters = {letter(i): button for i, button in enumerate(self.inline)}
+        if line.lower() in letters:
+            replies = await self.press(letters[line.lower()])
+        elif number.startswith("#") and number[1:].isdigit():
+            index = int(number[1:])
+            if not 1 <= index <= len(self.keyboard):
+                self.out.write(f"{t('demo.no_such_button')}\n")
+                return
+            replies = await self.press(self.keyboard[index - 1])
+        elif (number.isdigit() and 1 <= int(number) <= len(self.keyboard)
+              and not self.takes_typed(line)):
+            replies = await self.press(self.keyboard[int(number) - 1])
         elif line.startswith("="):
             replies = await self.user.send(line[1:])
         elif line.startswith("/photo"):
@@ -137,8 +174,17 @@ class ConsoleChat:
         before = self.keyboard
         self.replies = replies
         self.inline, self.keyboard = buttons_of(replies, self.keyboard)
-        render_buttons(self.inline, self.keyboard, self.out, self.keyboard != before)
+        render_buttons(self.inline, self.keyboard, self.out, self.keyboard != before,
+                       typed_answer=self.takes_typed("1") and not is_choice_keyboard(self.keyboard))
         self.out.flush()
+
+    def takes_typed(self, text: str) -> bool:
+        """Whether the bot waits for a typed answer that this text would be: the keyboard is
+        not a question's choices and a running conversation would take the text."""
+        if is_choice_keyboard(self.keyboard):
+            return False
+        update = self.user.text_update(text)
+        return any(conv.check_update(update) for conv in conversation_handlers(self.user.app))
 
     async def notices(self) -> list[ApiCall]:
         """Deliver the outbox once and print what reached this user."""

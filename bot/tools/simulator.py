@@ -219,13 +219,21 @@ class SimUser:
         self.replies = replies
         return replies
 
-    async def send(self, text: str) -> list[ApiCall]:
-        """Send a text message; a leading /command gets its bot_command entity."""
+    def _text_message(self, text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return await self._feed({"message": self._base_message(**content)})
+        return self._base_message(**content)
+
+    def text_update(self, text: str) -> Update:
+        """The Update a text message of this user would be, without sending it (to ask the
+        handlers whether they would take it)."""
+        return Update.de_json({"update_id": 0, "message": self._text_message(text)}, self.app.bot)
+
+    async def send(self, text: str) -> list[ApiCall]:
+        """Send a text message; a leading /command gets its bot_command entity."""
+        return await self._feed({"message": self._text_message(text)})
 
     async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
         """Press an inline button carrying `data` (forged data works the same way)."""
