@@ -115,13 +115,12 @@ def render_buttons(inline: list[Button], keyboard: list[Button], out: TextIO,
 
 
 def is_choice_keyboard(keyboard: list[Button]) -> bool:
-    """A question's choices (not the main menu, not only cancel/skip/share buttons): a
-    number typed there picks a choice."""
+    """A question's own buttons (choices, or sharing a contact or a location), not the main
+    menu and not only cancel/skip: a number typed there presses one."""
     labels = {b.label for b in keyboard}
     utility = {t("common.button_cancel"), t("common.button_skip"), t("common.button_menu")}
     menu = {t(key) for key in MENU_KEYS}
-    return bool(labels - utility - menu) and not labels >= menu and any(
-        b.kind == "text" and b.label not in utility for b in keyboard)
+    return bool(labels - utility - menu) and not labels >= menu
 
 
 class ConsoleChat:
