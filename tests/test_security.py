@@ -171,7 +171,7 @@ async def test_operator_commands_are_all_guarded(running):
     """Every command the bot knows is either for everyone or answers a non-operator
     exactly as an unknown message (the operator guard's answer)."""
     user = running.user(ATTACKER)
-    public = {"/start", "/help", "/menu", "/cancel", "/bill", "/calc", "/incident", "/info",
+    public = {"/start", "/help", "/menu", "/cancel", "/bill", "/branchfee", "/calc", "/incident", "/info",
               "/reading", "/requests", "/services", "/subscriptions", "/tariffs", "/track"}
     for command in sorted(all_commands(running.app) - public):
         replies = await user.send(command)

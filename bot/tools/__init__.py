@@ -3,5 +3,7 @@ users (`simulator`, used by the demo, the tests and `bench/`), demo data (`demo_
 CSV importers (`importer`), the operators' command line (`ops_cli`) and QR codes of the
 bill-inquiry links (`qr`).
 
-May import any package of `bot`; nothing in `bot` outside `bot.cli` imports from here.
+May import any package of `bot`, and the handlers' views (`ops_cli` prints the same
+request card and sentences as the operators' buttons); nothing in `bot` outside `bot.cli`
+imports from here.
 """
