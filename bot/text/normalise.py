@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -48,3 +49,31 @@ def parse_int(text: str) -> int | None:
         return None
     cleaned = digits_only(raw)
     return int(cleaned) if cleaned else None
+
+
+# --- folding for matching words (bot/understand) --------------------------------------------
+
+# Letter variants a phone keyboard, a copied SMS or an Arabic keyboard produces, reduced to one
+# Persian form for matching (not for display): alef with hamza or madda, teh marbuta, heh with
+# yeh, waw and yeh with hamza, Arabic kaf and yeh.
+_FOLD_LETTERS = str.maketrans({
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ہ": "ه", "ھ": "ه",
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ٶ": "و",
+})
+# Diacritics (harakat, superscript alef, Quranic marks), tatweel, hamza above/below, and the
+# invisible joiners and marks (ZWNJ, ZWJ, LRM, RLM, BOM, soft hyphen): dropped, so «می‌خوام»,
+# «میخوام» and «مـــیخوام» become one word.
+_FOLD_DROP = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u0654\u0655\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_REPEATED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def fold(text: str) -> str:
+    """Text reduced for matching words: compatibility forms (NFKC, so Arabic presentation
+    forms become letters), ASCII digits, lower case, one Persian form per letter, no
+    diacritics, tatweel or half-spaces, a letter repeated three times or more («خیلیییی»)
+    kept once, and everything that is not a letter or digit (punctuation, emoji) a space.
+    Digits are never collapsed, so numbers keep their length."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _FOLD_DROP.sub("", to_ascii_digits(text).lower().translate(_FOLD_LETTERS))
+    return " ".join(_NOT_WORD.sub(" ", _REPEATED.sub(r"\1", text)).split())

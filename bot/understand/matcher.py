@@ -1,0 +1,405 @@
+"""From a text to an intent, a target and values.
+
+1. Numbers first (bot/understand/numbers.py): pasted identifiers are read by their own
+   rules and blanked, quantities (m³, a meter number) read with their units.
+2. The rest is folded (bot.text.normalise.fold) into words; «می خوام» becomes «میخوام».
+3. Each word is looked up in the vocabulary's concepts: as written, without a suffix
+   («قبضمو» → قبض), without a verb prefix («بپردازم»), by its consonant key (Finglish and
+   homophone misspellings: «ghabz», «قبظ»), and last by edit distance (rapidfuzz) against
+   the forms of four letters or more. Phrases of several words («آب و هوا», «شناسه پرداخت»)
+   are matched first and their words are not read again on their own.
+4. Every rule whose concepts are all present (and whose excluded ones are absent) scores
+   its intent and target; the best wins. Out-of-domain topics (gas, electricity, currency,
+   weather) are rules too: when one wins the intent is `unknown` with `out_of_domain` set.
+5. Identifiers decide when the words do not (a bare pasted number), quantities after that.
+   When nothing scores, or two different intents score alike, up to three suggestions
+   are given (near rules and the closest example phrases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.text.normalise import fold
+from bot.understand import numbers
+from bot.understand.phonetic import is_latin, key
+from bot.understand.vocabulary import Catalogs, VocabularyFile, vocabulary
+
+MIN_SCORE = 2.0
+CLOSE = 0.5
+MAX_SUGGESTIONS = 3
+FUZZY_CUTOFF = 82
+EXAMPLE_CUTOFF = 70
+CACHE_WORDS = 100_000
+SUFFIXES = tuple(sorted((
+    "هایمان", "هایتان", "هایشان", "هامون", "هاتون", "هاشون", "هایم", "هایت", "هایش", "های",
+    "هام", "هات", "هاش", "ها", "مون", "تون", "شون", "مان", "تان", "شان", "ام", "ات", "اش",
+    "یم", "ید", "ند", "مو", "تو", "شو", "رو", "یی", "ای", "ست", "م", "ت", "ش", "و", "ی", "ه",
+    "ن", "ا",
+), key=len, reverse=True))
+PREFIXES = ("نمی", "می", "ب", "ن")
+LATIN_SUFFIX_KEYS = ("mn", "tn", "Sn", "m", "t", "S", "r", "h", "mr")
+ID_INTENTS = {
+    numbers.SUBSCRIPTION: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service",
+                           "self_reading", "calculator"},
+    numbers.BILL: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service"},
+    numbers.TRACKING: {"tracking", "my_requests"},
+}
+SOCIAL = {"greeting", "thanks"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """All of `need` and none of `without` → `score` for (intent, target)."""
+
+    intent: str
+    target: str | None
+    need: frozenset[str]
+    without: frozenset[str]
+    score: float
+
+
+@dataclass
+class Understanding:
+    """What a text means to the bot."""
+
+    intent: str
+    target: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    score: float = 0.0
+    sure: bool = True
+    suggestions: list[tuple[str, str | None]] = field(default_factory=list)
+    alternatives: list[dict[str, str]] = field(default_factory=list)
+    out_of_domain: str | None = None
+    invalid_number: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The command line's object: intent, target, values, and the extras that apply."""
+        out: dict[str, Any] = {"intent": self.intent, "target": self.target, "values": self.values}
+        if self.alternatives:
+            out["alternatives"] = self.alternatives
+        if self.suggestions:
+            out["suggestions"] = [{"intent": i, "target": t} for i, t in self.suggestions]
+        if self.out_of_domain:
+            out["out_of_domain"] = self.out_of_domain
+        if self.invalid_number:
+            out["invalid_number"] = self.invalid_number
+        return out
+
+
+class Lexicon:
+    """The vocabulary compiled for matching."""
+
+    def __init__(self, data: VocabularyFile, catalogs: Catalogs) -> None:
+        self._seen: dict[str, frozenset[str]] = {}
+        self.exact: dict[str, frozenset[str]] = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        keys: dict[str, set[str]] = {}
+        fuzzy: dict[str, set[str]] = {}
+        phrases: dict[tuple[str, ...], set[str]] = {}
+        for concept, forms in data.concepts.items():
+            for form in forms:
+                words = tuple(fold(form).split())
+                joined = "".join(words)
+                self._add(self.exact, joined, concept)
+                if len(words) > 1:
+                    phrases.setdefault(words, set()).add(concept)
+                    continue
+                if len(key(joined)) >= 2:
+                    keys.setdefault(key(joined), set()).add(concept)
+                if len(joined) >= 4:
+                    fuzzy.setdefault(joined, set()).add(concept)
+        for words, concepts in sorted(phrases.items(), key=lambda p: -len(p[0])):
+            self.phrases.setdefault(words[0], []).append((words, frozenset(concepts)))
+        # A consonant key shared by forms of different concepts is ambiguous: not used.
+        self.keys = {k: frozenset(c) for k, c in keys.items() if len(c) == 1}
+        self.fuzzy_forms = {f: frozenset(c) for f, c in fuzzy.items()}
+        self.fuzzy_latin = [f for f in self.fuzzy_forms if is_latin(f)]
+        self.fuzzy_persian = [f for f in self.fuzzy_forms if not is_latin(f)]
+        self.ignore = frozenset(fold(w) for w in data.ignore)
+        self.rules = self._rules(data)
+        self.cancel = {kind: frozenset(fold(w) for w in words) for kind, words in data.cancel.items()}
+        self.labels = numbers.Labels(**{k: tuple(fold(w) for w in v)
+                                        for k, v in data.labels.items()})
+        self.quantities = numbers.Quantities(**{k: tuple(fold(w) for w in v)
+                                                for k, v in data.quantities.items()})
+        self.places = self._places(data, catalogs)
+        self.examples = [(fold(text), intent, target) for intent, target, text in _examples(data)]
+
+    @staticmethod
+    def _add(table: dict[str, frozenset[str]], form: str, concept: str) -> None:
+        table[form] = table.get(form, frozenset()) | {concept}
+
+    @staticmethod
+    def _rules(data: VocabularyFile) -> list[Rule]:
+        out = []
+
+        def add(intent: str, target: str | None, rules: dict[str, float]) -> None:
+            for expression, score in rules.items():
+                words = expression.split()
+                out.append(Rule(intent, target, frozenset(w for w in words if not w.startswith("-")),
+                                frozenset(w[1:] for w in words if w.startswith("-")), score))
+
+        for intent, entry in data.intents.items():
+            add(intent, None, entry.rules)
+            for target, target_entry in entry.targets.items():
+                add(intent, target, target_entry.rules)
+        for topic, entry in data.out_of_domain.items():
+            add("unknown", topic, entry.rules)
+        return out
+
+    @staticmethod
+    def _places(data: VocabularyFile, catalogs: Catalogs) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for place in catalogs.places:
+            if place.id == "other":
+                continue
+            for name in (*place.names, *data.places.get(place.id, ())):
+                folded = "".join(fold(name).split())
+                names.setdefault(folded, place.id)
+                if is_latin(folded):
+                    names.setdefault("~" + key(folded), place.id)
+                elif len(key(folded)) >= 3:
+                    names.setdefault("~" + key(folded), place.id)
+        return names
+
+    # --- words --------------------------------------------------------------------------
+
+    def word(self, token: str) -> frozenset[str]:
+        """The concepts a single folded word stands for (remembered: words repeat)."""
+        found = self._seen.get(token)
+        if found is None:
+            found = self._lookup(token)
+            if len(self._seen) < CACHE_WORDS:
+                self._seen[token] = found
+        return found
+
+    def _stem(self, token: str) -> frozenset[str]:
+        found = self.exact.get(token)
+        if found:
+            return found
+        for suffix in SUFFIXES:
+            if token.endswith(suffix) and len(token) - len(suffix) >= 2:
+                found = self.exact.get(token[:-len(suffix)])
+                if found:
+                    return found
+        return frozenset()
+
+    def _lookup(self, token: str) -> frozenset[str]:
+        if token in self.ignore or token.isdigit():
+            return frozenset()
+        latin = is_latin(token)
+        found = self._stem(token) if not latin else self.exact.get(token, frozenset())
+        if found:
+            return found
+        if not latin:
+            for prefix in PREFIXES:
+                if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+                    found = self._stem(token[len(prefix):])
+                    if found:
+                        return found
+        k = key(token)
+        if len(k) >= (2 if latin else 3):
+            found = self.keys.get(k)
+            if found:
+                return found
+            if latin:
+                for tail in LATIN_SUFFIX_KEYS:
+                    if k.endswith(tail) and len(k) - len(tail) >= 2 and (
+                            found := self.keys.get(k[:-len(tail)])):
+                        return found
+        if len(token) >= 4:
+            choices = self.fuzzy_latin if latin else self.fuzzy_persian
+            best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if best:
+                return self.fuzzy_forms[best[0]]
+        return frozenset()
+
+    def concepts(self, tokens: list[str]) -> tuple[set[str], int]:
+        """The concepts of a text's words and how many words meant something."""
+        found: set[str] = set()
+        known = 0
+        skip = 0
+        for i, token in enumerate(tokens):
+            if skip:
+                skip -= 1
+                continue
+            phrase = self._phrase(tokens, i)
+            if phrase:
+                words, concepts = phrase
+                found |= concepts
+                known += len(words)
+                skip = len(words) - 1
+                continue
+            concepts = self.word(token)
+            if concepts:
+                found |= concepts
+                known += 1
+        return found, known
+
+    def _phrase(self, tokens: list[str], i: int) -> tuple[tuple[str, ...], frozenset[str]] | None:
+        for words, concepts in self.phrases.get(tokens[i], ()):
+            end = i + len(words)
+            if end <= len(tokens) and tuple(tokens[i:end - 1]) == words[:-1] and (
+                    _inflected(tokens[end - 1], words[-1])):
+                return words, concepts
+        return None
+
+    def city(self, tokens: list[str]) -> str | None:
+        """The place id of the first place name in the words, if any."""
+        for size in (3, 2, 1):
+            for i in range(len(tokens) - size + 1):
+                joined = "".join(tokens[i:i + size])
+                if joined in self.places:
+                    return self.places[joined]
+        for token in tokens:
+            if len(token) >= 4 and not token.isdigit() and token not in self.ignore:
+                found = self.places.get("~" + key(token))
+                if found:
+                    return found
+        return None
+
+
+def _inflected(token: str, word: str) -> bool:
+    """Whether a token is the word, or the word with a suffix («عادیه» for «عادی»)."""
+    return token == word or (token.startswith(word) and token[len(word):] in SUFFIXES)
+
+
+def _examples(data: VocabularyFile) -> list[tuple[str, str | None, str]]:
+    out = []
+    for intent, entry in data.intents.items():
+        out += [(intent, None, text) for text in entry.examples]
+        for target, target_entry in entry.targets.items():
+            out += [(intent, target, text) for text in target_entry.examples]
+    return out
+
+
+def tokens_of(text: str) -> list[str]:
+    """The folded words of a text, with «می»/«نمی» joined to their verb and «ها» to its noun."""
+    out: list[str] = []
+    for token in fold(text).split():
+        if out and out[-1] in ("می", "نمی") and not token.isdigit():
+            out[-1] += token
+        elif out and token in ("ها", "های", "هایی", "هام", "هامو") and not out[-1].isdigit():
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The bundled vocabulary, compiled once."""
+    return Lexicon(*vocabulary())
+
+
+def cancel_word(text: str, lex: Lexicon | None = None) -> str | None:
+    """`cancel` or `menu` when the whole text is one of those words (at most three words)."""
+    lex = lex or lexicon()
+    words = [w for w in tokens_of(text) if w not in lex.ignore]
+    if not words or len(words) > 3:
+        return None
+    for kind in ("cancel", "menu"):
+        if " ".join(words) in lex.cancel[kind] or "".join(words) in lex.cancel[kind] or (
+                words[0] in lex.cancel[kind] and len(words) <= 2):
+            return kind
+    return None
+
+
+def _score(lex: Lexicon, found: set[str]) -> dict[tuple[str, str | None], float]:
+    scores: dict[tuple[str, str | None], float] = {}
+    for rule in lex.rules:
+        if rule.need <= found and not (rule.without & found):
+            pair = (rule.intent, rule.target)
+            scores[pair] = max(scores.get(pair, 0.0), rule.score)
+    return scores
+
+
+def _suggest(lex: Lexicon, found: set[str], text: str, exclude: set[tuple[str, str | None]]
+             ) -> list[tuple[str, str | None]]:
+    """Up to three (intent, target) the user may have meant: near rules, close examples."""
+    ranked: dict[tuple[str, str | None], float] = {}
+    for rule in lex.rules:
+        if rule.intent == "unknown" or rule.without & found:
+            continue
+        shared = len(rule.need & found)
+        if shared:
+            near = rule.score * shared / len(rule.need)
+            pair = (rule.intent, rule.target)
+            ranked[pair] = max(ranked.get(pair, 0.0), near)
+    if text:
+        for example, score, _ in process.extract(
+                text, [e[0] for e in lex.examples], scorer=fuzz.token_set_ratio,
+                score_cutoff=EXAMPLE_CUTOFF, limit=5):
+            for folded, intent, target in lex.examples:
+                if folded == example:
+                    ranked[(intent, target)] = max(ranked.get((intent, target), 0.0), score / 50)
+    order = sorted((p for p in ranked if p not in exclude and p[0] not in SOCIAL),
+                   key=lambda p: -ranked[p])
+    return order[:MAX_SUGGESTIONS]
+
+
+def understand(text: str, lex: Lexicon | None = None) -> Understanding:
+    """What a text means: intent, target, values (ASCII digits) and how sure."""
+    lex = lex or lexicon()
+    ids = numbers.find_identifiers(text, lex.labels)
+    rest = numbers.mask(text, ids.spans)
+    quantities = numbers.find_quantities(rest, lex.quantities)
+    tokens = tokens_of(rest)
+    found, _known = lex.concepts(tokens)
+    values = dict(ids.values)
+    for name, value in quantities.items():
+        values.setdefault(name, value)
+    city = lex.city(tokens)
+    if city:
+        values["city"] = city
+    scores = _score(lex, found)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    best = ranked[0] if ranked and ranked[0][1] >= MIN_SCORE else None
+    result = Understanding("unknown", values=values, alternatives=ids.alternatives,
+                           invalid_number=ids.invalid)
+
+    identifier = next((k for k in (numbers.TRACKING, numbers.BILL, numbers.SUBSCRIPTION)
+                       if k in ids.values), None)
+    if best and best[0][0] == "unknown" and not identifier:
+        result.out_of_domain = best[0][1]
+        result.score = best[1]
+        return result
+    if identifier:
+        if best and best[0][0] in ID_INTENTS[identifier]:
+            result.intent, result.target = best[0]
+            result.score = best[1]
+        else:
+            result.intent = "tracking" if identifier == numbers.TRACKING else "bill"
+            result.score = MIN_SCORE
+        return result
+    if ids.other_service and not (best and best[0][0] not in SOCIAL | {"bill", "pay", "unknown"}):
+        result.out_of_domain = ids.other_service
+        return result
+    if best and best[0][0] in SOCIAL and ("consumption" in values or "reading" in values):
+        best = None
+    if best:
+        (result.intent, result.target), result.score = best
+        rivals = [(pair, s) for pair, s in ranked[1:] if pair[0] != result.intent and
+                  pair[0] not in SOCIAL and pair[0] != "unknown" and s >= MIN_SCORE]
+        if rivals and best[1] - rivals[0][1] < CLOSE:
+            result.sure = False
+            result.suggestions = [best[0], *[p for p, _ in rivals[:MAX_SUGGESTIONS - 1]]]
+        return result
+    if "consumption" in values:
+        result.intent, result.score = "calculator", MIN_SCORE
+        return result
+    if "reading" in values:
+        result.intent, result.score = "self_reading", MIN_SCORE
+        return result
+    if ids.invalid:
+        result.intent = "tracking" if len(ids.invalid) == 11 else "bill"
+        result.score = MIN_SCORE
+        return result
+    result.sure = False
+    result.suggestions = _suggest(lex, found, " ".join(tokens), set())
+    return result
