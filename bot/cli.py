@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from telegram import Update
-
-from bot.settings import Settings, SettingsError, load_settings
-from bot.tools import ops_cli
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("bot")
 
@@ -40,12 +38,25 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--payment-id", help="with a bill ID: that one bill")
     qr.add_argument("--output", type=Path, help="PNG file (default: qr-NUMBER.png)")
     qr.add_argument("--username", help="the bot's username (default: ABFA_BOT_USERNAME)")
+    from bot.tools import ops_cli
+    from bot.understand.cli import add_parser as add_understand
+
     ops_cli.add_parser(sub)
+    add_understand(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["understand"]:  # no settings, database, telegram: starts in well under 1 s
+        from bot.understand.cli import main as understand
+
+        return understand(argv[1:])
+    import asyncio
+
+    from bot.settings import SettingsError, load_settings
+
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -74,12 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "qr":
         return _qr(settings, args)
     if args.command == "ops":
+        from bot.tools import ops_cli
+
         return asyncio.run(ops_cli.run(args, settings))
     return 2
 
 
 def run_bot(settings: Settings) -> int:
     """Run against the real Bot API until SIGINT/SIGTERM; the store closes on shutdown."""
+    from telegram import Update
+
     from bot.app import build_application
     from bot.store import SqliteStore
 
