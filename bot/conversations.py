@@ -1,4 +1,5 @@
-"""End a user's active conversations from outside them (menu, /cancel, errors).
+"""Conversations seen from outside them: end them (menu, /cancel, errors), see which step
+waits for typed input, and enter a step (a typed request starts a flow).
 
 PTB has no public API to end a conversation from another handler, so this uses
 ConversationHandler's `_get_key` and `_update_state` (PTB 22). Drafts follow one
@@ -56,3 +57,25 @@ def enter_conversation(app: Application, update: Update, name: str, state: objec
             return
         conv._update_state(state, key)
         return
+
+
+def _state(conv: ConversationHandler, update: Update) -> object | None:
+    try:
+        return conv._conversations.get(conv._get_key(update))
+    except RuntimeError:
+        return None
+
+
+def waiting_steps(app: Application, update: Update) -> list[str]:
+    """The conversations whose current step would take this update (a step that waits for
+    typed input, when the update is a text)."""
+    names = []
+    for conv in conversation_handlers(app):
+        state = _state(conv, update)
+        if state is None:
+            continue
+        handlers = [*conv.states.get(state, []), *conv.fallbacks]
+        if any(not isinstance(h, ConversationHandler) and h.check_update(update) not in (None, False)
+               for h in handlers):
+            names.append(conv.name or "")
+    return names

@@ -2,9 +2,11 @@
 
 Group -1: payments arriving from Bale (handlers/payments.py `early()`, before any
 conversation can take them), then commands and menu buttons that work at every step
-(handlers/navigation.py).
+(handlers/navigation.py), then cancel words and other requests typed inside a step
+(handlers/understanding.py).
 Group 0: the features, each a module whose `build()` returns its handlers, in the order
-below, then the fallback that answers anything else. Handlers are built anew for each
+below, then typed text no step took (handlers/understanding.py), then the fallback that
+answers anything else. Handlers are built anew for each
 application: a ConversationHandler keeps its conversations in memory, so sharing one
 object between two applications in a process (tests, benchmarks) would share state.
 """
@@ -36,6 +38,7 @@ from handlers import (
     subscriptions,
     tariff_menu,
     tracking,
+    understanding,
 )
 
 FEATURES: list = [outage, operators, subscriptions, bills, ownership, payments, ratings, tariff_menu,
@@ -54,6 +57,8 @@ def register(app: Application) -> None:
                                 category=PTBUserWarning)
         app.add_handlers(payments.early(), group=-1)
         app.add_handlers(navigation.build(), group=-1)
+        app.add_handlers(understanding.build_interrupts(), group=-1)
         for module in FEATURES:
             app.add_handlers(module.build(), group=0)
+        app.add_handlers(understanding.build(), group=0)
         app.add_handlers(fallback.build(), group=0)

@@ -422,7 +422,11 @@ async def why_high(update: Update, ctx: Ctx) -> None:
     found = await owned_bill(update, ctx, _ids(update)[0])
     if not found:
         return
-    bill, link = found
+    await send_why(update, ctx, *found)
+
+
+async def send_why(update: Update, ctx: Ctx, bill: Bill, link: Link) -> None:
+    """The high-bill diagnosis of one of the chat's bills."""
     history = await ctx.store.bills(bill.subscriber_id, limit=60)
     reading = await ctx.store.last_reading(bill.subscriber_id)
     later = reading.reading if reading and reading.read_on > bill.curr_reading_date else None
@@ -438,6 +442,11 @@ async def chart(update: Update, ctx: Ctx) -> None:
         await refuse(update)
         return
     await answer_query(update)
+    await send_chart(update, ctx, link)
+
+
+async def send_chart(update: Update, ctx: Ctx, link: Link) -> None:
+    """The consumption chart of one of the chat's verified subscriptions."""
     bills = (await ctx.store.bills(link.subscriber.id, limit=CHART_PERIODS))[::-1]
     if not bills:
         await reply(update, t("chart.no_data"))

@@ -131,8 +131,34 @@ ASK: dict[int, Callable[[dict], Prompt]] = {
 }
 
 
+FILLED = {SCHEDULE: "schedule", USAGE: "usage", CITY: "city", UNITS: "units", DAYS: "days",
+          CONSUMPTION: "consumption"}
+
+
+def _next_open(draft: dict, state: int) -> int:
+    """`state`, or the first later step whose answer the draft does not have yet (a typed
+    question may fill some: «۳۰ متر مکعب در تبریز چقدر میشه»)."""
+    while FILLED.get(state) in draft:
+        state = CAPACITY if state == UNITS and not _household(draft) else (
+            DAYS if state in (UNITS, CAPACITY) else state + 1)
+    return state
+
+
+def _household(draft: dict) -> bool:
+    return get_schedule(draft["schedule"]).usage_classes[draft["usage"]].household
+
+
+async def start_with(update: Update, ctx: Ctx, prefill: dict) -> int:
+    """Start the calculator with answers already known (schedule, city, usage, units,
+    consumption): it asks only the others."""
+    ctx.user_data[NAME] = dict(prefill)
+    return await _go(update, ctx, SCHEDULE)
+
+
 async def _go(update: Update, ctx: Ctx, state: int, error: str | None = None) -> int:
     """Ask the question of `state` (after an error message, if any) and move there."""
+    if not error:
+        state = _next_open(_draft(ctx), state)
     if error:
         await reply(update, error)
     text, markup = ASK[state](_draft(ctx))
@@ -202,8 +228,7 @@ async def _units(update: Update, ctx: Ctx, units: int | None, text: str) -> int:
         return await _go(update, ctx, UNITS, t("calc.bad_units", max=MAX_UNITS, text=text))
     draft = _draft(ctx)
     draft["units"] = units
-    household = get_schedule(draft["schedule"]).usage_classes[draft["usage"]].household
-    return await _go(update, ctx, DAYS if household else CAPACITY)
+    return await _go(update, ctx, DAYS if _household(draft) else CAPACITY)
 
 
 async def pick_units(update: Update, ctx: Ctx) -> int:

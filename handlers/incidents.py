@@ -76,6 +76,19 @@ async def chose_type(update: Update, ctx: Ctx) -> int:
         kind = catalog.incident_type((data or "").rsplit(":", 1)[-1])
     except KeyError:
         return await type_expected(update, ctx)
+    return await _ask_location(update, ctx, kind.id)
+
+
+async def start_with(update: Update, ctx: Ctx, kind_id: str) -> int:
+    """A typed report («لوله جلوی خونه ترکیده»: handlers/understanding.py): the emergency
+    number first, then straight to the location of that incident type."""
+    await ensure_chat(update, ctx)
+    await reply(update, t("incident.emergency_first", phone=ctx.settings.emergency_phone))
+    return await _ask_location(update, ctx, catalog.incident_type(kind_id).id)
+
+
+async def _ask_location(update: Update, ctx: Ctx, kind_id: str) -> int:
+    kind = catalog.incident_type(kind_id)
     ctx.user_data[NAME] = {"type": kind.id, "draft_id": secrets.token_hex(8)}
     await reply(update, t("incident.ask_location", type=kind.title,
                           button=t("requests.button_location")), location_keyboard())

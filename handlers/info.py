@@ -51,9 +51,18 @@ async def list_topics(update: Update, ctx: Ctx) -> int:
 async def open_topic(update: Update, ctx: Ctx) -> int:
     """Show a topic as its kind says: a text, the first page of a list, or the pattern question."""
     await begin(update, ctx)
-    found = topic(_args(update)[0])
+    return await show_topic(update, ctx, _args(update)[0])
+
+
+async def show_topic(update: Update, ctx: Ctx, topic_id: str, city: str | None = None) -> int:
+    """A topic by id (a button, or a typed question: handlers/understanding.py); the pattern
+    of a named city or county is answered at once."""
+    found = topic(topic_id)
     if found is None:
         return await list_topics(update, ctx)
+    schedule = next((s.id for s in list_schedules() if city in get_schedule(s.id).cities), None)
+    if found.kind == "pattern" and city and schedule:
+        return await _answer(update, ctx, schedule, city)
     if found.kind == "list":
         return await _list_page(update, ctx, found, 0)
     if found.kind == "pattern":

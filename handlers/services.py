@@ -140,10 +140,21 @@ async def service_card(update: Update, ctx: Ctx) -> int:
     svc = _service_of(update)
     if svc is None:
         return await list_services(update, ctx)
-    markup = inline([[(t("services.button_start"), f"svc:start:{svc.id}")],
-                     [(t("services.button_back"), "svc:list")]])
-    await show(update, ctx, _card(svc), markup)
+    await show(update, ctx, _card(svc), _card_buttons(svc))
     return CHOOSE
+
+
+async def show_service(update: Update, ctx: Ctx, service_id: str) -> int:
+    """One service's card, for a typed request (handlers/understanding.py)."""
+    await ensure_chat(update, ctx)
+    svc = catalog.service(service_id)
+    await reply(update, _card(svc), _card_buttons(svc))
+    return CHOOSE
+
+
+def _card_buttons(svc: Service) -> Any:
+    return inline([[(t("services.button_start"), f"svc:start:{svc.id}")],
+                   [(t("services.button_back"), "svc:list")]])
 
 
 async def start_request(update: Update, ctx: Ctx) -> int:

@@ -34,16 +34,17 @@ async def track_command(update: Update, ctx: Ctx) -> int:
     """/track CODE looks the code up at once; /track alone asks for it."""
     if not ctx.args:
         return await ask_code(update, ctx)
-    return await _lookup(update, ctx, " ".join(ctx.args))
+    return await look_up(update, ctx, " ".join(ctx.args))
 
 
 async def got_code(update: Update, ctx: Ctx) -> int:
     """A typed code: look it up."""
-    return await _lookup(update, ctx, message_text(update))
+    return await look_up(update, ctx, message_text(update))
 
 
-async def _lookup(update: Update, ctx: Ctx, text: str) -> int:
-    """Throttle, check the code, then show the owner's or the public view."""
+async def look_up(update: Update, ctx: Ctx, text: str) -> int:
+    """Throttle, check the code, then show the owner's or the public view (also for a code
+    pasted anywhere: handlers/understanding.py)."""
     chat_id, user_id = chat_and_user(update)
     wait = limiter_for(ctx.application, "track", ctx.settings.lookups_per_minute).wait(
         user_id or chat_id)

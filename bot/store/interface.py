@@ -23,6 +23,7 @@ from bot.store.request_models import (
     RequestDocument,
     StageEntry,
 )
+from bot.store.unknown_texts import UnknownText
 
 
 class CoreStore(Protocol):
@@ -129,5 +130,13 @@ class PaymentStore(Protocol):
     async def unpaid_debt(self, subscriber_id: int, year: int, period: int) -> int: ...
 
 
-class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore, Protocol):
+class UnknownTextStore(Protocol):
+    """Texts the bot did not understand (bot/store/unknown_texts.py)."""
+
+    async def count_unknown_text(self, text: str) -> None: ...
+    async def unknown_texts(self, limit: int = 50) -> list[UnknownText]: ...
+
+
+class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
+            UnknownTextStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

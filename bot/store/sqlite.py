@@ -10,10 +10,11 @@ from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.payments import PaymentQueries
 from bot.store.requests import RequestQueries
+from bot.store.unknown_texts import UnknownTextQueries
 
 
 class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries,
-                  PaymentQueries):
+                  PaymentQueries, UnknownTextQueries):
     """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
 
     def __init__(self, path: Path | str) -> None:

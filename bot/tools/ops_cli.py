@@ -90,6 +90,8 @@ def add_parser(subparsers: Any) -> None:
     sub.add_parser("stats", help=_help("stats"))
     sub.add_parser("alerts", help=_help("alerts"))
     sub.add_parser("late", help=_help("late"))
+    unknown = sub.add_parser("unknown", help=_help("unknown"))
+    unknown.add_argument("--limit", type=int, default=30, help=_help("limit"))
 
 
 def database_or_refusal(settings: Settings) -> tuple[Path, str | None]:
@@ -155,6 +157,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         return 0
     if command == "remind":
         print(t("ops.cli_reminders", count=await run_reminders(store, settings)))
+        return 0
+    if command == "unknown":  # count, last seen (UTC date), the masked text
+        for row in await store.unknown_texts(args.limit):
+            print(f"{row.count}\t{row.last_seen[:10]}\t{row.text}")
         return 0
     if command == "late":
         print(t("ops.cli_late", count=await workflow.notify_late(store)))

@@ -76,6 +76,7 @@ class Understanding:
     alternatives: list[dict[str, str]] = field(default_factory=list)
     out_of_domain: str | None = None
     invalid_number: str | None = None
+    scored: list[tuple[str, str | None, float]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The command line's object: intent, target, values, and the extras that apply."""
@@ -95,6 +96,7 @@ class Lexicon:
     """The vocabulary compiled for matching."""
 
     def __init__(self, data: VocabularyFile, catalogs: Catalogs) -> None:
+        self.catalogs = catalogs
         self._seen: dict[str, frozenset[str]] = {}
         self.exact: dict[str, frozenset[str]] = {}
         self.phrases: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
@@ -361,7 +363,8 @@ def understand(text: str, lex: Lexicon | None = None) -> Understanding:
     ranked = sorted(scores.items(), key=lambda item: -item[1])
     best = ranked[0] if ranked and ranked[0][1] >= MIN_SCORE else None
     result = Understanding("unknown", values=values, alternatives=ids.alternatives,
-                           invalid_number=ids.invalid)
+                           invalid_number=ids.invalid,
+                           scored=[(i, g, s) for (i, g), s in ranked if s >= MIN_SCORE])
 
     identifier = next((k for k in (numbers.TRACKING, numbers.BILL, numbers.SUBSCRIPTION)
                        if k in ids.values), None)

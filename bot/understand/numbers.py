@@ -217,6 +217,16 @@ def find_identifiers(text: str, labels: Labels) -> Numbers:
     return out
 
 
+_DIGITS = re.compile(r"\d+")
+MASKED_LIMIT = 200
+
+
+def masked(text: str) -> str:
+    """A text as it may be kept for counting: folded, every number «#» (subscription, bill,
+    phone and national numbers never stored), at most 200 characters."""
+    return _DIGITS.sub("#", fold(text))[:MASKED_LIMIT]
+
+
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """The text with the given spans blanked (identifiers are not words)."""
     chars = list(to_ascii_digits(text))
