@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.commands import publish_commands
 from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
@@ -101,6 +102,7 @@ def build_application(
         .context_types(ContextTypes(context=Ctx))
         .arbitrary_callback_data(False)
         .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(publish_commands)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

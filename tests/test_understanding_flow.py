@@ -249,3 +249,16 @@ async def test_a_free_text_answer_is_not_taken_for_a_request(running):
     replies = await user.send("آب تانکری هم میخوام ولی فعلا آب شیر گل آلوده و بو میده")
     assert "understand" not in str(replies) and t("incident.submitted", type="کیفیت آب", code="x",
                                                   phone="۱۲۲")[:12] in text_of(replies)
+
+
+async def test_ops_unknown_lists_the_most_frequent_texts(running, settings, capsys):
+    from tests.test_ops_cli import ops
+
+    for text, times in (("زرشک پلو", 3), ("کد ملی من 0012345679", 1), ("هلو هلو هلو", 2)):
+        for _ in range(times):
+            await running.store.count_unknown_text(masked(text))
+    assert await ops(settings, "unknown", "--limit", "2") == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(r[0], r[2]) for r in rows] == [("3", "زرشک پلو"), ("2", "هلو هلو هلو")]
+    assert await ops(settings, "unknown") == 0
+    assert "0012345679" not in capsys.readouterr().out

@@ -15,9 +15,12 @@ _LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ۀ": "هٔ"})
 _NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\-_–—/.,،٬٫]+")
 
 
+_OTHER_DIGIT = re.compile("[۰-۹٠-٩]")
+
+
 def to_ascii_digits(text: str) -> str:
     """Replace Persian and Arabic-Indic digits by ASCII ones."""
-    return text.translate(_TO_ASCII)
+    return text.translate(_TO_ASCII) if _OTHER_DIGIT.search(text) else text
 
 
 def to_persian_digits(text: str) -> str:

@@ -124,12 +124,19 @@ class Lexicon:
         self.fuzzy_persian = [f for f in self.fuzzy_forms if not is_latin(f)]
         self.ignore = frozenset(fold(w) for w in data.ignore)
         self.rules = self._rules(data)
+        self.rules_with: dict[str, list[Rule]] = {}  # concept → the rules that need it
+        for rule in self.rules:
+            for concept in rule.need:
+                self.rules_with.setdefault(concept, []).append(rule)
+        self._place_keys: dict[str, str | None] = {}
         self.cancel = {kind: frozenset(fold(w) for w in words) for kind, words in data.cancel.items()}
         self.labels = numbers.Labels(**{k: tuple(fold(w) for w in v)
                                         for k, v in data.labels.items()})
         self.quantities = numbers.Quantities(**{k: tuple(fold(w) for w in v)
                                                 for k, v in data.quantities.items()})
         self.places = self._places(data, catalogs)
+        self._place_starts = {name[:end] for name in self.places if not name.startswith("~")
+                              for end in range(1, len(name) + 1)}
         self.examples = [(fold(text), intent, target) for intent, target, text in _examples(data)]
 
     @staticmethod
@@ -205,7 +212,7 @@ class Lexicon:
                     if found:
                         return found
         k = key(token)
-        if len(k) >= (2 if latin else 3):
+        if len(k) >= 3:  # two consonants are too few: «zade» and «ziad» share "zd"
             found = self.keys.get(k)
             if found:
                 return found
@@ -253,16 +260,20 @@ class Lexicon:
 
     def city(self, tokens: list[str]) -> str | None:
         """The place id of the first place name in the words, if any."""
-        for size in (3, 2, 1):
-            for i in range(len(tokens) - size + 1):
-                joined = "".join(tokens[i:i + size])
-                if joined in self.places:
-                    return self.places[joined]
+        for i, token in enumerate(tokens):
+            if token in self._place_starts:  # a place name, or the first word of one
+                for size in (3, 2, 1):
+                    joined = "".join(tokens[i:i + size])
+                    if joined in self.places:
+                        return self.places[joined]
         for token in tokens:
-            if len(token) >= 4 and not token.isdigit() and token not in self.ignore:
-                found = self.places.get("~" + key(token))
-                if found:
-                    return found
+            if token not in self._place_keys and len(self._place_keys) < CACHE_WORDS:
+                self._place_keys[token] = (
+                    self.places.get("~" + key(token)) if len(token) >= 4 and not token.isdigit()
+                    and token not in self.ignore and not self.word(token) else None)
+            found = self._place_keys.get(token)
+            if found:
+                return found
         return None
 
 
@@ -314,7 +325,8 @@ def cancel_word(text: str, lex: Lexicon | None = None) -> str | None:
 
 def _score(lex: Lexicon, found: set[str]) -> dict[tuple[str, str | None], float]:
     scores: dict[tuple[str, str | None], float] = {}
-    for rule in lex.rules:
+    candidates = {id(r): r for c in found for r in lex.rules_with.get(c, ())}
+    for rule in candidates.values():
         if rule.need <= found and not (rule.without & found):
             pair = (rule.intent, rule.target)
             scores[pair] = max(scores.get(pair, 0.0), rule.score)
