@@ -16,6 +16,12 @@ async def test_start_greets_in_persian_with_the_main_menu(running):
 
 async def test_unknown_text_gets_a_way_forward(running):
     replies = await running.user(43).send("asdf")
+    assert replies[0].text == t("understand.not_understood")
+    assert replies[0].keyboard
+
+
+async def test_anything_but_text_gets_a_way_forward(running):
+    replies = await running.user(43).send_photo()
     assert replies[0].text == t("common.unknown_input")
     assert replies[0].keyboard
 

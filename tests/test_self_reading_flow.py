@@ -136,8 +136,8 @@ async def test_no_link_and_unverified_link_are_explained(running):
     await linked(running.store, 606, verified=False)
     replies = await open_reading(running.user(606))
     assert replies[-1].text == t("reading.unverified")
-    replies = await running.user(606).send("1234")
-    assert replies[0].text == t("common.unknown_input")
+    replies = await running.user(606).send("1234")  # no step waits for it any more
+    assert replies[0].text == t("understand.not_understood")
 
 
 async def test_several_subscriptions_pick_one(running):

@@ -170,9 +170,7 @@ class Lexicon:
             for name in (*place.names, *data.places.get(place.id, ())):
                 folded = "".join(fold(name).split())
                 names.setdefault(folded, place.id)
-                if is_latin(folded):
-                    names.setdefault("~" + key(folded), place.id)
-                elif len(key(folded)) >= 3:
+                if is_latin(folded):  # Finglish spellings meet by consonants («tebriz»)
                     names.setdefault("~" + key(folded), place.id)
         return names
 
@@ -269,7 +267,7 @@ class Lexicon:
         for token in tokens:
             if token not in self._place_keys and len(self._place_keys) < CACHE_WORDS:
                 self._place_keys[token] = (
-                    self.places.get("~" + key(token)) if len(token) >= 4 and not token.isdigit()
+                    self.places.get("~" + key(token)) if len(token) >= 4 and is_latin(token)
                     and token not in self.ignore and not self.word(token) else None)
             found = self._place_keys.get(token)
             if found:
