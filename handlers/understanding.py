@@ -306,7 +306,7 @@ async def in_step(update: Update, ctx: Ctx) -> None:
         await navigation.menu(update, ctx)
     if any(name.startswith(NEVER_INTERRUPTED) for name in steps) or any(c.isdigit() for c in text):
         return
-    u = understand(text)
+    u = understand(text, strict=True)
     if (not u.sure or u.score < STRONG or u.intent not in FEATURE or len(text.split()) > MAX_REQUEST_WORDS
             or any(FEATURE.get(intent) in steps for intent, _, _ in u.scored)):
         return

@@ -97,7 +97,7 @@ class Lexicon:
 
     def __init__(self, data: VocabularyFile, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
-        self._seen: dict[str, frozenset[str]] = {}
+        self._seen: dict[str, tuple[frozenset[str], bool]] = {}
         self.exact: dict[str, frozenset[str]] = {}
         self.phrases: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         keys: dict[str, set[str]] = {}
@@ -176,14 +176,16 @@ class Lexicon:
 
     # --- words --------------------------------------------------------------------------
 
-    def word(self, token: str) -> frozenset[str]:
-        """The concepts a single folded word stands for (remembered: words repeat)."""
+    def word(self, token: str, strict: bool = False) -> frozenset[str]:
+        """The concepts a single folded word stands for (remembered: words repeat). `strict`
+        leaves out what only edit distance or a Persian consonant key found."""
         found = self._seen.get(token)
         if found is None:
             found = self._lookup(token)
             if len(self._seen) < CACHE_WORDS:
                 self._seen[token] = found
-        return found
+        concepts, loose = found
+        return frozenset() if strict and loose else concepts
 
     def _stem(self, token: str) -> frozenset[str]:
         found = self.exact.get(token)
@@ -196,37 +198,39 @@ class Lexicon:
                     return found
         return frozenset()
 
-    def _lookup(self, token: str) -> frozenset[str]:
+    def _lookup(self, token: str) -> tuple[frozenset[str], bool]:
+        """The concepts of a word, and whether only a loose match (edit distance, a Persian
+        consonant key) found them."""
         if token in self.ignore or token.isdigit():
-            return frozenset()
+            return frozenset(), False
         latin = is_latin(token)
         found = self._stem(token) if not latin else self.exact.get(token, frozenset())
         if found:
-            return found
+            return found, False
         if not latin:
             for prefix in PREFIXES:
                 if token.startswith(prefix) and len(token) - len(prefix) >= 3:
                     found = self._stem(token[len(prefix):])
                     if found:
-                        return found
+                        return found, False
         k = key(token)
         if len(k) >= 3:  # two consonants are too few: «zade» and «ziad» share "zd"
             found = self.keys.get(k)
             if found:
-                return found
+                return found, not latin
             if latin:
                 for tail in LATIN_SUFFIX_KEYS:
                     if k.endswith(tail) and len(k) - len(tail) >= 2 and (
                             found := self.keys.get(k[:-len(tail)])):
-                        return found
+                        return found, False
         if len(token) >= 4:
             choices = self.fuzzy_latin if latin else self.fuzzy_persian
             best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if best:
-                return self.fuzzy_forms[best[0]]
-        return frozenset()
+                return self.fuzzy_forms[best[0]], True
+        return frozenset(), False
 
-    def concepts(self, tokens: list[str]) -> tuple[set[str], int]:
+    def concepts(self, tokens: list[str], strict: bool = False) -> tuple[set[str], int]:
         """The concepts of a text's words and how many words meant something."""
         found: set[str] = set()
         known = 0
@@ -242,7 +246,7 @@ class Lexicon:
                 known += len(words)
                 skip = len(words) - 1
                 continue
-            concepts = self.word(token)
+            concepts = self.word(token, strict)
             if concepts:
                 found |= concepts
                 known += 1
@@ -355,14 +359,17 @@ def _suggest(lex: Lexicon, found: set[str], text: str, exclude: set[tuple[str, s
     return order[:MAX_SUGGESTIONS]
 
 
-def understand(text: str, lex: Lexicon | None = None) -> Understanding:
-    """What a text means: intent, target, values (ASCII digits) and how sure."""
+def understand(text: str, lex: Lexicon | None = None, strict: bool = False) -> Understanding:
+    """What a text means: intent, target, values (ASCII digits) and how sure. `strict` reads
+    words only as written (with suffixes, prefixes, Finglish), not by edit distance or a
+    Persian consonant key: for texts typed inside a step, where a near word must not
+    take the user elsewhere («دوازده» is not «دزدیده»)."""
     lex = lex or lexicon()
     ids = numbers.find_identifiers(text, lex.labels)
     rest = numbers.mask(text, ids.spans)
     quantities = numbers.find_quantities(rest, lex.quantities)
     tokens = tokens_of(rest)
-    found, _known = lex.concepts(tokens)
+    found, _known = lex.concepts(tokens, strict)
     values = dict(ids.values)
     for name, value in quantities.items():
         values.setdefault(name, value)
