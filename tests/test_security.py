@@ -149,7 +149,8 @@ async def test_non_operator_reaches_no_operator_path(world):
     assert {"op:open:1", "op:act:", "op:q:", "op:outage:yes"} <= op_callbacks
     allowed = {t("common.expired_button"), t("common.unknown_input"), t("common.cancelled"),
                t("common.nothing_to_cancel"), t("understand.not_understood"),
-               t("understand.did_you_mean")}  # typed text at the menu: handlers/understanding.py
+               t("understand.did_you_mean"),  # typed text at the menu: handlers/understanding.py
+               t("understand.human", emergency=running.settings.emergency_phone)}
     for user_id in (ATTACKER, VICTIM):
         user = running.user(user_id)
         for data in sorted(op_callbacks):
