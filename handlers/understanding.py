@@ -112,6 +112,9 @@ async def route(update: Update, ctx: Ctx, u: Understanding) -> None:
     elif BILL in values or SUBSCRIPTION in values:
         number = values.get(BILL) or values[SUBSCRIPTION]
         await _run(update, ctx, bills.NAME, bills.look_up(update, ctx, number))
+    elif u.invalid_number and u.intent in ("bill", "tracking"):  # a typo: say which check failed
+        flow = tracking if u.intent == "tracking" else bills
+        await _run(update, ctx, flow.NAME, flow.look_up(update, ctx, u.invalid_number))
     else:
         await FLOWS[u.intent](update, ctx, u)
 
@@ -286,7 +289,13 @@ SIMPLE = {
 async def on_text(update: Update, ctx: Ctx) -> None:
     """A text no step took: understand it and answer."""
     await ensure_chat(update, ctx)
-    u = understand(message_text(update))
+    text = message_text(update)
+    kind = cancel_word(text)
+    if kind == "cancel":
+        await navigation.cancel(update, ctx)
+    if kind == "menu":
+        await navigation.menu(update, ctx)
+    u = understand(text)
     if not u.sure and u.intent != "unknown" and u.suggestions:
         await _suggest(update, u)
         return

@@ -262,3 +262,15 @@ async def test_ops_unknown_lists_the_most_frequent_texts(running, settings, caps
     assert [(r[0], r[2]) for r in rows] == [("3", "زرشک پلو"), ("2", "هلو هلو هلو")]
     assert await ops(settings, "unknown") == 0
     assert "0012345679" not in capsys.readouterr().out
+
+
+async def test_a_mistyped_number_says_which_check_failed(running, home):
+    sub, _ = home
+    typo = sub.subscription_number[:-1] + str((int(sub.subscription_number[-1]) + 1) % 10)
+    replies = await running.user(USER).send(f"قبض اشتراک {fmt.digits(typo)}")
+    assert t("bills.errors.check_digit") in text_of(replies)
+
+
+async def test_cancel_words_at_the_menu(running):
+    replies = await running.user(USER).send("لغو")
+    assert replies[-1].text == t("common.nothing_to_cancel")

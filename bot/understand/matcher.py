@@ -383,8 +383,9 @@ def understand(text: str, lex: Lexicon | None = None, strict: bool = False) -> U
                            invalid_number=ids.invalid,
                            scored=[(i, g, s) for (i, g), s in ranked if s >= MIN_SCORE])
 
-    identifier = next((k for k in (numbers.TRACKING, numbers.BILL, numbers.SUBSCRIPTION)
-                       if k in ids.values), None)
+    order = ((numbers.BILL, numbers.TRACKING, numbers.SUBSCRIPTION)
+             if numbers.PAYMENT in ids.values else (numbers.TRACKING, numbers.BILL, numbers.SUBSCRIPTION))
+    identifier = next((k for k in order if k in ids.values), None)
     if best and best[0][0] == "unknown" and not identifier:
         result.out_of_domain = best[0][1]
         result.score = best[1]
