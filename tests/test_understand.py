@@ -18,7 +18,7 @@ from bot.text.normalise import fold
 from bot.understand import understand
 from bot.understand.cli import main as cli
 from bot.understand.matcher import cancel_word
-from bot.understand.vocabulary import VOCABULARY_FILE, VocabularyError, load_vocabulary
+from bot.understand.vocabulary import INTENTS, VOCABULARY_FILE, VocabularyError, load_vocabulary
 
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 SUB = SubscriptionNumber.build("11", "0002", "0000001").digits  # 14 digits: only a subscription
@@ -155,3 +155,17 @@ def test_command_line_one_text_and_jsonl_in_order() -> None:
     assert [a.get("intent") for a in answers] == ["greeting", "bill", "incident", None]
     assert answers[1]["values"] == {"bill_id": BILL, "payment_id": PAYMENT}
     assert answers[2]["target"] == "burst_pipe" and "error" in answers[3]
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_understood_without_error(text: str) -> None:
+    got = understand(text)
+    assert got.intent in (*INTENTS, "unknown")
+    assert all(v.isascii() for v in got.values.values())
+    json.dumps(got.as_json())
+
+
+def test_a_message_of_telegram_s_maximum_length() -> None:
+    text = ("سلام قبض آبم خیلی زیاد اومده xqzv " * 150)[:4096]
+    assert understand(text).intent == "high_bill"
