@@ -50,6 +50,7 @@ ID_INTENTS = {
     numbers.TRACKING: {"tracking", "my_requests"},
 }
 SOCIAL = {"greeting", "thanks"}
+CITY_INTENTS = {"info", "calculator", "branch_fee", "service", "incident", "outage"}
 
 
 @dataclass(frozen=True)
@@ -363,8 +364,16 @@ def understand(text: str, lex: Lexicon | None = None, strict: bool = False) -> U
     """What a text means: intent, target, values (ASCII digits) and how sure. `strict` reads
     words only as written (with suffixes, prefixes, Finglish), not by edit distance or a
     Persian consonant key: for texts typed inside a step, where a near word must not
-    take the user elsewhere («دوازده» is not «دزدیده»)."""
-    lex = lex or lexicon()
+    take the user elsewhere («دوازده» is not «دزدیده»). A place is a value only where it
+    matters (the pattern, the calculator, fees, services, incidents, outages), not in the
+    signature of a pasted SMS («آبفای تبریز»)."""
+    result = _understand(text, lex or lexicon(), strict)
+    if result.intent not in CITY_INTENTS:
+        result.values.pop("city", None)
+    return result
+
+
+def _understand(text: str, lex: Lexicon, strict: bool) -> Understanding:
     ids = numbers.find_identifiers(text, lex.labels)
     rest = numbers.mask(text, ids.spans)
     quantities = numbers.find_quantities(rest, lex.quantities)
