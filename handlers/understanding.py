@@ -31,7 +31,7 @@ from bot.store.models import Link
 from bot.text.i18n import t
 from bot.text.keyboards import inline, main_menu
 from bot.understand import Understanding, understand
-from bot.understand.matcher import cancel_word
+from bot.understand.matcher import cancel_word, lexicon
 from bot.understand.numbers import BILL, SUBSCRIPTION, TRACKING, masked
 from handlers import (
     bills,
@@ -352,5 +352,7 @@ def build_interrupts() -> list:
 
 
 def build() -> list:
-    """Group 0, after every feature: texts no step took."""
+    """Group 0, after every feature: texts no step took. Loads and checks the vocabulary now,
+    so a bad bot/data/vocabulary.yaml stops the start with its error, not a first message."""
+    lexicon()
     return [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)]
