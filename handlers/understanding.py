@@ -2,9 +2,9 @@
 
 * Group 0, after every feature (`build`): a text no step took (the main menu, or a step that
   waits for a button) is understood and routed to the feature's own entry point, with the
-  same ownership checks and throttles as the menus: a pasted subscription number or bill ID
-  opens the bill (handlers/bills.py `look_up`), a tracking code its request
-  (handlers/tracking.py `look_up`), «الگوی مصرف تبریز» the answer, «۳۰ متر مکعب …» the
+  same ownership checks and throttles as the menus: a pasted subscription number, bill ID,
+  bill ID with its payment ID or barcode opens the bill inquiry (handlers/bills.py
+  `inquire`), a tracking code its request (handlers/tracking.py `look_up`), «الگوی مصرف تبریز» the answer, «۳۰ متر مکعب …» the
   calculator with 30 filled in, «آب تانکری میخوام» the service card, «لوله ترکیده» the
   incident report after the emergency number. When unsure: up to three «منظورتان این بود؟»
   buttons; out of the domain: what the bot does; nothing at all: what it does, and the
@@ -24,15 +24,14 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.app import Ctx
-from bot.conversations import end_conversations, waiting_steps
-from bot.conversations import enter_conversation as enter
+from bot.conversations import end_conversations, enter_conversation, waiting_steps
 from bot.services import catalog
 from bot.store.models import Link
 from bot.text.i18n import t
 from bot.text.keyboards import inline, main_menu
 from bot.understand import Understanding, understand
 from bot.understand.matcher import cancel_word, lexicon
-from bot.understand.numbers import BILL, SUBSCRIPTION, TRACKING, masked
+from bot.understand.numbers import BILL, PAYMENT, SUBSCRIPTION, TRACKING, masked
 from handlers import (
     bills,
     calculator,
@@ -109,19 +108,21 @@ async def route(update: Update, ctx: Ctx, u: Understanding) -> None:
     end_conversations(ctx.application, update, ctx.user_data)
     if TRACKING in values:
         await _run(update, ctx, tracking.NAME, tracking.look_up(update, ctx, values[TRACKING]))
-    elif BILL in values or SUBSCRIPTION in values:
+    elif BILL in values or SUBSCRIPTION in values:  # bills.inquire enters its own state
         number = values.get(BILL) or values[SUBSCRIPTION]
-        await _run(update, ctx, bills.NAME, bills.look_up(update, ctx, number))
-    elif u.invalid_number and u.intent in ("bill", "tracking"):  # a typo: say which check failed
-        flow = tracking if u.intent == "tracking" else bills
-        await _run(update, ctx, flow.NAME, flow.look_up(update, ctx, u.invalid_number))
+        await bills.inquire(update, ctx, f"{number} {values[PAYMENT]}" if PAYMENT in values
+                            else number)
+    elif u.invalid_number and u.intent == "tracking":  # a typo: say which check failed
+        await _run(update, ctx, tracking.NAME, tracking.look_up(update, ctx, u.invalid_number))
+    elif u.invalid_number and u.intent == "bill":
+        await bills.inquire(update, ctx, u.invalid_number)
     else:
         await FLOWS[u.intent](update, ctx, u)
 
 
 async def _run(update: Update, ctx: Ctx, name: str, step: Awaitable[object]) -> None:
     """Run a conversation's step and leave the user in the state it returns."""
-    enter(ctx.application, update, name, await step)
+    enter_conversation(ctx.application, update, name, await step)
 
 
 async def _which_number(update: Update, code: str, others: list[dict[str, str]]) -> None:

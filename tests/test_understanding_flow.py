@@ -53,7 +53,7 @@ async def test_a_pasted_subscription_number_asks_for_proof_then_shows_the_bill(r
     sub, bills = home
     user = running.user(USER)
     replies = await user.send(f"سلام، شماره اشتراکم:\n{fmt.digits(sub.subscription_number)}")
-    assert t("subs.verify.ask") in text_of(replies)
+    assert t("own.ask_phone_or_payment") in text_of(replies)
     assert await running.store.link(USER, sub.id) is None  # nothing shown or linked yet
     replies = await user.share_contact(PHONE)
     assert fmt.digits(bills[-1].payment_id) in text_of(replies)
@@ -77,7 +77,7 @@ async def test_pasted_numbers_count_against_the_lookup_throttle(running, home, s
         await user.send(sub.subscription_number)
         await user.send("/cancel")
     replies = await user.send(sub.subscription_number)
-    assert "ثانیه" in text_of(replies) and t("subs.verify.ask") not in text_of(replies)
+    assert "ثانیه" in text_of(replies) and t("own.ask_phone_or_payment") not in text_of(replies)
 
 
 async def test_a_pasted_tracking_code_shows_its_request(running):
