@@ -121,8 +121,11 @@ class Lexicon:
         # A consonant key shared by forms of different concepts is ambiguous: not used.
         self.keys = {k: frozenset(c) for k, c in keys.items() if len(c) == 1}
         self.fuzzy_forms = {f: frozenset(c) for f, c in fuzzy.items()}
-        self.fuzzy_latin = [f for f in self.fuzzy_forms if is_latin(f)]
-        self.fuzzy_persian = [f for f in self.fuzzy_forms if not is_latin(f)]
+        self.fuzzy_latin: dict[str, list[str]] = {}
+        self.fuzzy_persian: dict[str, list[str]] = {}
+        for form in self.fuzzy_forms:
+            (self.fuzzy_latin if is_latin(form) else self.fuzzy_persian).setdefault(
+                form[0], []).append(form)
         self.ignore = frozenset(fold(w) for w in data.ignore)
         self.rules = self._rules(data)
         self.rules_with: dict[str, list[Rule]] = {}  # concept → the rules that need it
@@ -224,8 +227,8 @@ class Lexicon:
                     if k.endswith(tail) and len(k) - len(tail) >= 2 and (
                             found := self.keys.get(k[:-len(tail)])):
                         return found, False
-        if len(token) >= 4:
-            choices = self.fuzzy_latin if latin else self.fuzzy_persian
+        if len(token) >= 4:  # a typo keeps the first letter: «امور» is not «مامور»
+            choices = (self.fuzzy_latin if latin else self.fuzzy_persian).get(token[0], ())
             best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if best:
                 return self.fuzzy_forms[best[0]], True
@@ -280,9 +283,14 @@ class Lexicon:
         return None
 
 
+LATIN_SUFFIXES = ("e", "a", "i", "am", "at", "ash", "o", "ye", "mo", "ro", "ha", "eh")
+
+
 def _inflected(token: str, word: str) -> bool:
-    """Whether a token is the word, or the word with a suffix («عادیه» for «عادی»)."""
-    return token == word or (token.startswith(word) and token[len(word):] in SUFFIXES)
+    """Whether a token is the word, or the word with a suffix («عادیه» for «عادی»,
+    «aloode» for «alood»)."""
+    return token == word or (token.startswith(word) and token[len(word):] in (
+        LATIN_SUFFIXES if is_latin(word) else SUFFIXES))
 
 
 def _examples(data: VocabularyFile) -> list[tuple[str, str | None, str]]:
