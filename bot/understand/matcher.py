@@ -62,6 +62,7 @@ class Rule:
     need: frozenset[str]
     without: frozenset[str]
     score: float
+    order: int
 
 
 @dataclass
@@ -155,7 +156,8 @@ class Lexicon:
             for expression, score in rules.items():
                 words = expression.split()
                 out.append(Rule(intent, target, frozenset(w for w in words if not w.startswith("-")),
-                                frozenset(w[1:] for w in words if w.startswith("-")), score))
+                                frozenset(w[1:] for w in words if w.startswith("-")), score,
+                                len(out)))
 
         for intent, entry in data.intents.items():
             add(intent, None, entry.rules)
@@ -335,13 +337,16 @@ def cancel_word(text: str, lex: Lexicon | None = None) -> str | None:
 
 
 def _score(lex: Lexicon, found: set[str]) -> dict[tuple[str, str | None], float]:
-    scores: dict[tuple[str, str | None], float] = {}
-    candidates = {id(r): r for c in found for r in lex.rules_with.get(c, ())}
-    for rule in candidates.values():
+    best: dict[tuple[str, str | None], tuple[float, int]] = {}
+    candidates = {rule.order: rule for c in found for rule in lex.rules_with.get(c, ())}
+    for order in sorted(candidates):  # file order: equal scores are decided the same way always
+        rule = candidates[order]
         if rule.need <= found and not (rule.without & found):
             pair = (rule.intent, rule.target)
-            scores[pair] = max(scores.get(pair, 0.0), rule.score)
-    return scores
+            if pair not in best or rule.score > best[pair][0]:
+                best[pair] = (rule.score, order)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return {pair: score for pair, (score, _) in ranked}
 
 
 def _suggest(lex: Lexicon, found: set[str], text: str, exclude: set[tuple[str, str | None]]
