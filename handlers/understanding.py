@@ -57,6 +57,8 @@ NEVER_INTERRUPTED = ("op", "ops")  # operators' conversations: staff typing note
 MAX_REQUEST_WORDS = 8  # longer texts inside a step are answers (a description, an address)
 VALUE_KEYS = {"s": SUBSCRIPTION, "b": BILL, "t": TRACKING, "c": "city", "m": "consumption"}
 MAX_CALLBACK = 64
+BY_NUMBER = {"bill", "pay", "high_bill", "chart", "my_subscriptions", "tracking"}
+"""Intents a pasted number opens directly (its bill, or its request)."""
 
 
 # --- buttons that carry an understanding ---------------------------------------------------
@@ -106,7 +108,9 @@ async def route(update: Update, ctx: Ctx, u: Understanding) -> None:
         await SIMPLE[u.intent](update, ctx, u)
         return
     end_conversations(ctx.application, update, ctx.user_data)
-    if TRACKING in values:
+    if u.intent not in BY_NUMBER:  # a service, incident, topic or the calculator: its own flow
+        await FLOWS[u.intent](update, ctx, u)
+    elif TRACKING in values:
         await _run(update, ctx, tracking.NAME, tracking.look_up(update, ctx, values[TRACKING]))
     elif BILL in values or SUBSCRIPTION in values:  # bills.inquire enters its own state
         number = values.get(BILL) or values[SUBSCRIPTION]

@@ -274,3 +274,9 @@ async def test_a_mistyped_number_says_which_check_failed(running, home):
 async def test_cancel_words_at_the_menu(running):
     replies = await running.user(USER).send("لغو")
     assert replies[-1].text == t("common.nothing_to_cancel")
+
+
+async def test_a_service_asked_with_a_number_opens_the_service(running, home):
+    sub, _ = home
+    replies = await running.user(USER).send(f"تغییر نام اشتراک {sub.subscription_number}")
+    assert "svc:start:name_change" in data_of(replies)
