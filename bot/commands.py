@@ -23,7 +23,7 @@ from bot.text.i18n import t
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "bill", "subscriptions", "services", "track", "requests", "tariffs", "calc",
-            "reading", "info", "incident", "help", "menu", "cancel")
+            "branchfee", "reading", "info", "incident", "help", "menu", "cancel")
 """Every subscriber command, in menu order; each has its description at commands.<name>."""
 
 

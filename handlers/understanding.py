@@ -34,6 +34,7 @@ from bot.understand.matcher import cancel_word, lexicon
 from bot.understand.numbers import BILL, PAYMENT, SUBSCRIPTION, TRACKING, masked
 from handlers import (
     bills,
+    branch_fee,
     calculator,
     incidents,
     info,
@@ -49,7 +50,7 @@ from tariffs import get_schedule, list_schedules
 STRONG = 2.0  # a rule counted (bot/understand MIN_SCORE), surely, for another feature: leave?
 FEATURE = {  # intent → the conversation that serves it (a step of it is not interrupted)
     "bill": "bills", "pay": "bills", "high_bill": "bills", "chart": "bills",
-    "calculator": "calculator", "branch_fee": "service_request", "self_reading": "self_reading",
+    "calculator": "calculator", "branch_fee": "branch_fee", "self_reading": "self_reading",
     "service": "service_request", "incident": "incident", "info": "info", "tracking": "track",
     "my_requests": "request_document", "my_subscriptions": "subs", "outage": "incident",
 }
@@ -236,9 +237,7 @@ async def _requests(update: Update, ctx: Ctx, u: Understanding) -> None:
 
 
 async def _branch_fee(update: Update, ctx: Ctx, u: Understanding) -> None:
-    rows = [[(catalog.service(s).title, f"svc:info:{s}")] for s in ("new_water_branch",
-                                                                      "sewage_branch")]
-    await reply(update, t("understand.branch_fee"), inline(rows))
+    await _run(update, ctx, branch_fee.NAME, branch_fee.start(update, ctx))
 
 
 async def _outage(update: Update, ctx: Ctx, u: Understanding) -> None:
@@ -282,10 +281,11 @@ FLOWS = {
     "bill": _bill, "pay": _bill, "high_bill": _per_subscription, "chart": _per_subscription,
     "calculator": _calculator, "service": _service, "incident": _incident, "info": _info,
     "self_reading": _self_reading, "tracking": _tracking, "my_subscriptions": _subscriptions,
+    "branch_fee": _branch_fee,
 }
 SIMPLE = {
     "greeting": _say, "thanks": _say, "help": _say, "human": _say, "outage": _outage,
-    "branch_fee": _branch_fee, "my_requests": _requests,
+    "my_requests": _requests,
 }
 
 
