@@ -280,3 +280,9 @@ async def test_a_service_asked_with_a_number_opens_the_service(running, home):
     sub, _ = home
     replies = await running.user(USER).send(f"تغییر نام اشتراک {sub.subscription_number}")
     assert "svc:start:name_change" in data_of(replies)
+
+
+async def test_a_branch_fee_question_opens_the_branch_fee_calculator(running):
+    replies = await running.user(USER).send("هزینه انشعاب آب چقدره؟")
+    assert replies[-1].text in (t("branch_calc.ask_schedule"), t("branch_calc.ask_usage"))
+    assert any(d.startswith("bf:") for d in data_of(replies))
