@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -35,6 +36,7 @@ MAX_SUGGESTIONS = 3
 FUZZY_CUTOFF = 82
 EXAMPLE_CUTOFF = 70
 CACHE_WORDS = 100_000
+_DOUBLED = re.compile(r"(.)\1")
 SUFFIXES = tuple(sorted((
     "هایمان", "هایتان", "هایشان", "هامون", "هاتون", "هاشون", "هایم", "هایت", "هایش", "های",
     "هام", "هات", "هاش", "ها", "مون", "تون", "شون", "مان", "تان", "شان", "ام", "ات", "اش",
@@ -212,6 +214,10 @@ class Lexicon:
         latin = is_latin(token)
         found = self._stem(token) if not latin else self.exact.get(token, frozenset())
         if found:
+            return found, False
+        single = _DOUBLED.sub(r"\1", token)  # «قبضض»: a key pressed twice
+        if single != token and (found := self._stem(single) if not latin else
+                                self.exact.get(single, frozenset())):
             return found, False
         if not latin:
             for prefix in PREFIXES:

@@ -3,7 +3,8 @@
 Persian is written without short vowels and its letters have homophones (ث س ص, ذ ز ض ظ,
 ت ط, ح ه, غ ق); Finglish writes the vowels and spells the same consonants with Latin
 letters (gh, kh, sh, ch). Both reduce to the same key: the consonants by sound, vowels and
-the letters that also stand for vowels (ا و ی ع, a e i o u y w v) dropped, a final ه of
+the letters that also stand for vowels (ا و ی ع, a e i o u y w v) dropped, ک and گ one
+(keyboards without گ type ک: «کاز»), a final ه of
 «-e» dropped; a Latin letter typed twice counts once («mamnoon», «lolle»). «قبض», «قبظ», «ghabz» and «qabz» all give "qbz";
 «تانکری» and «tankeri» give "tnkr"; «میخوام» and «mikham» give "mxm".
 """
@@ -16,12 +17,12 @@ _PERSIAN = str.maketrans({
     "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "s", "س": "s", "ص": "s", "ج": "j",
     "چ": "C", "ح": "h", "ه": "h", "خ": "x", "د": "d", "ذ": "z", "ز": "z", "ض": "z",
     "ظ": "z", "ر": "r", "ژ": "Z", "ش": "S", "غ": "q", "ق": "q", "ف": "f", "ک": "k",
-    "گ": "g", "ل": "l", "م": "m", "ن": "n",
+    "گ": "k", "ل": "l", "م": "m", "ن": "n",
     "ا": "", "و": "", "ی": "", "ع": "", "ء": "",
 })
 _LATIN_DIGRAPHS = (("sh", "S"), ("ch", "C"), ("kh", "x"), ("gh", "q"), ("zh", "Z"), ("ck", "k"))
 _LATIN = str.maketrans({
-    "q": "q", "c": "k", "x": "x", "'": "",
+    "q": "q", "c": "k", "g": "k", "x": "x", "'": "",
     "a": "", "e": "", "i": "", "o": "", "u": "", "y": "", "w": "", "v": "",
 })
 _DOUBLE = re.compile(r"(.)\1+")
