@@ -138,10 +138,8 @@ async def real_run(database: Path, updates: int, seed: int, concurrency: int = 1
     api = ChatAPI()
     app = build_application(settings, store, request=api)
     await app.initialize()
-    async with store.db.reader.execute(
-            "SELECT subscription_number, phone FROM subscribers WHERE id <= 50000"
-            " ORDER BY random() LIMIT 5000") as cur:
-        subs = [(r[0], r[1]) for r in await cur.fetchall()]
+    first = await store.sample_subscribers(50_000)
+    subs = [(s.subscription_number, s.phone) for s in rng.sample(first, min(5000, len(first)))]
     codes = [(await store.create_request(NewRequest(
         kind="service", service=SERVICE, chat_id=10**9 + n, user_id=10**9 + n,
         stage="registered"))).code for n in range(200)]

@@ -63,8 +63,7 @@ async def run(users: int) -> dict[str, float]:
     store = await SqliteStore(DATABASE).open()
     if await store.subscribers_count() < 2000:
         await generate(store, 2000, seed=3, periods=2)
-    async with store.db.reader.execute("SELECT subscription_number FROM subscribers") as cur:
-        numbers = [r[0] for r in await cur.fetchall()]
+    numbers = [s.subscription_number for s in await store.sample_subscribers(10**7)]
     api = FakeBotAPI()
     app = build_application(load_settings(database=DATABASE), store, request=api)
     await app.initialize()

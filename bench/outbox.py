@@ -24,7 +24,6 @@ from telegram.ext import ExtBot
 from bot.app import DEMO_TOKEN
 from bot.notify.notifier import Notifier
 from bot.store import SqliteStore
-from bot.store.outbox import enqueue_many
 from bot.tools.simulator import ApiCall, FakeBotAPI
 
 
@@ -65,9 +64,9 @@ async def user_writes(store: SqliteStore, stop: asyncio.Event, latencies: list[f
 async def bench(messages: int, limit: int, database: Path) -> dict[str, float]:
     """Fill the outbox, drain it, and measure."""
     store = await SqliteStore(database).open()
-    async with store.transaction() as conn:
-        await enqueue_many(conn, kind="outage", text="مشترک گرامی، آزمون سرعت ارسال. آبفا",
-                           chats=[(1_000_000 + i, f"bench:{i}") for i in range(messages)])
+    async with store.unit() as uow:
+        await uow.enqueue_many(kind="outage", text="مشترک گرامی، آزمون سرعت ارسال. آبفا",
+                               chats=[(1_000_000 + i, f"bench:{i}") for i in range(messages)])
     limiter = LimitedAPI(limit)
     api = FakeBotAPI(limiter)
     api.record = False

@@ -18,11 +18,11 @@ from telegram.request import BaseRequest
 
 from bot.commands import publish_commands
 from bot.notify.jobs import JobDeps, schedule_jobs
-from bot.persistence import SqlitePersistence
+from bot.persistence import StorePersistence
 from bot.platform import PlatformProfile, profile_for
 from bot.services.catalog import use_home_schedule
 from bot.settings import Settings
-from bot.store import SqliteStore, Store
+from bot.store import Store
 from bot.text.i18n import default_locale
 from bot.updates import PerChatUpdateProcessor
 
@@ -46,7 +46,7 @@ class AbfaApplication(Application):
     async def update_persistence(self) -> None:
         """PTB's update, then one transaction for everything it handed over."""
         await super().update_persistence()
-        if isinstance(self.persistence, SqlitePersistence):
+        if isinstance(self.persistence, StorePersistence):
             await self.persistence.commit()
 
 
@@ -76,7 +76,7 @@ class Ctx(CallbackContext[ExtBot, dict, dict, dict]):
 
 def build_application(
     settings: Settings,
-    store: SqliteStore,
+    store: Store,
     *,
     request: BaseRequest | None = None,
     token: str | None = None,
@@ -98,7 +98,7 @@ def build_application(
         .token(secret)
         .base_url(profile.base_url)
         .base_file_url(profile.base_file_url)
-        .persistence(SqlitePersistence(store.db))
+        .persistence(StorePersistence(store))
         .context_types(ContextTypes(context=Ctx))
         .arbitrary_callback_data(False)
         .concurrent_updates(PerChatUpdateProcessor())

@@ -96,9 +96,9 @@ def run_bot(settings: Settings) -> int:
     from telegram import Update
 
     from bot.app import build_application
-    from bot.store import SqliteStore
+    from bot.store import store_for
 
-    store = SqliteStore(settings.database)
+    store = store_for(settings.database)
     app = build_application(settings, store)
 
     async def close_store(_app: object) -> None:
@@ -130,20 +130,20 @@ async def _demo(settings: Settings, size: int) -> int:
 
 
 async def _demo_data(path: Path, size: int, seed: int) -> int:
-    from bot.store import SqliteStore
+    from bot.store import open_store
     from bot.tools.demo_data import generate
 
-    store = await SqliteStore(path).open()
+    store = await open_store(path)
     try:
         summary = await generate(store, size, seed=seed)
     finally:
         await store.close()
-    print(f"{path}: {summary}")
+    print(f"{store.name}: {summary}")
     return 0
 
 
 async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool) -> int:
-    from bot.store import SqliteStore
+    from bot.store import open_store
     from bot.tools.importer import (
         ImportFileError,
         import_bills,
@@ -151,7 +151,7 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
         import_subscribers,
     )
 
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
         run = {"subscribers": import_subscribers, "bills": import_bills,
                "payments": import_payments}[kind]
@@ -188,11 +188,11 @@ def _qr(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from bot.store import SqliteStore
+    from bot.store import open_store
 
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
-        print(f"{settings.database}: schema version {await store.db.schema_version()}")
+        print(f"{store.name}: schema version {await store.schema_version()}")
     finally:
         await store.close()
     return 0

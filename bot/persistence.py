@@ -1,10 +1,11 @@
-"""PTB persistence on the bot's own SQLite database.
+"""PTB persistence in the bot's own store (either engine).
 
 `user_data`, `chat_data`, `bot_data`, callback data and the state of every named,
-persistent ConversationHandler are pickled into the `ptb_*` tables. PTB hands over the
-changed entries one by one; they are buffered and `commit()` writes them all in ONE
-transaction. The application (bot.app.AbfaApplication) commits after every update, so
-a kill -9 loses at most the update being handled.
+persistent ConversationHandler are pickled into the store's PTB tables
+(bot/store/ptb_state.py). PTB hands over the changed entries one by one; they are
+buffered and `commit()` writes them all in ONE transaction. The application
+(bot.app.AbfaApplication) commits after every update, so a kill -9 loses at most the
+update being handled.
 """
 
 from __future__ import annotations
@@ -18,109 +19,90 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from bot.store.db import Database
+from bot.store.interface import Store
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
-_UPSERT = {
-    "ptb_user_data": "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?) "
-                     "ON CONFLICT(user_id) DO UPDATE SET data=excluded.data",
-    "ptb_chat_data": "INSERT INTO ptb_chat_data (chat_id, data) VALUES (?, ?) "
-                     "ON CONFLICT(chat_id) DO UPDATE SET data=excluded.data",
-    "ptb_bot_data": "INSERT INTO ptb_bot_data (id, data) VALUES (?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET data=excluded.data",
-    "ptb_callback_data": "INSERT INTO ptb_callback_data (id, data) VALUES (?, ?) "
-                         "ON CONFLICT(id) DO UPDATE SET data=excluded.data",
-    "ptb_conversations": "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                         "ON CONFLICT(name, key) DO UPDATE SET state=excluded.state",
-}
-_DELETE = {
-    "ptb_user_data": "DELETE FROM ptb_user_data WHERE user_id=?",
-    "ptb_chat_data": "DELETE FROM ptb_chat_data WHERE chat_id=?",
-    "ptb_conversations": "DELETE FROM ptb_conversations WHERE name=? AND key=?",
-}
 
 
-class SqlitePersistence(BasePersistence[dict, dict, dict]):
-    """BasePersistence over the `ptb_*` tables of the store's database."""
+class StorePersistence(BasePersistence[dict, dict, dict]):
+    """BasePersistence over the store's PTB tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__(store_data=PersistenceInput(), update_interval=60)
-        self.db = db
+        self.store = store
         self._last_bot_data: bytes | None = None
-        # (table, key) -> the row to write, or None to delete it; the last change wins
-        self._pending: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...] | None] = {}
+        # (kind, key) -> the pickled value to write, or None to delete it; the last change wins
+        self._pending: dict[tuple[str, tuple[Any, ...]], bytes | None] = {}
         # one commit at a time, so a failed one can be re-queued without overtaking a newer
         self._commit_lock = asyncio.Lock()
 
-    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        await self.db.open()
-        return list(await self.db.reader.execute_fetchall(sql, params))
+    async def _rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]:
+        await self.store.open()
+        return await self.store.ptb_rows(kind, name)
 
-    async def _load_map(self, table: str, key: str) -> dict[int, Any]:
-        rows = await self._rows(f"SELECT {key}, data FROM {table}")
-        return {int(row[0]): pickle.loads(row[1]) for row in rows}
+    async def _load_map(self, kind: str) -> dict[int, Any]:
+        return {int(key): pickle.loads(data) for key, data in await self._rows(kind)}
 
-    async def _load_single(self, table: str) -> Any:
-        rows = await self._rows(f"SELECT data FROM {table} WHERE id=1")
-        return pickle.loads(rows[0][0]) if rows else None
+    async def _load_single(self, kind: str) -> Any:
+        rows = await self._rows(kind)
+        return pickle.loads(rows[0][1]) if rows else None
 
     async def get_user_data(self) -> dict[int, dict]:
         """All stored user_data."""
-        return await self._load_map("ptb_user_data", "user_id")
+        return await self._load_map("user_data")
 
     async def get_chat_data(self) -> dict[int, dict]:
         """All stored chat_data."""
-        return await self._load_map("ptb_chat_data", "chat_id")
+        return await self._load_map("chat_data")
 
     async def get_bot_data(self) -> dict:
         """The stored bot_data (remembered, so an unchanged one is never rewritten)."""
-        data = await self._load_single("ptb_bot_data") or {}
+        data = await self._load_single("bot_data") or {}
         self._last_bot_data = pickle.dumps(data, _PICKLE)
         return data
 
     async def get_callback_data(self) -> Any:
         """The stored callback data cache, if any."""
-        return await self._load_single("ptb_callback_data")
+        return await self._load_single("callback_data")
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one named conversation."""
-        rows = await self._rows("SELECT key, state FROM ptb_conversations WHERE name=?", (name,))
-        return {tuple(json.loads(row[0])): pickle.loads(row[1]) for row in rows}
+        rows = await self._rows("conversations", name)
+        return {tuple(json.loads(key)): pickle.loads(state) for key, state in rows}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         """Buffer the state of one conversation (None: the conversation ended)."""
-        ident = (name, json.dumps(list(key)))
-        self._pending[("ptb_conversations", ident)] = (
-            None if new_state is None else (*ident, pickle.dumps(new_state, _PICKLE)))
+        self._pending[("conversations", (name, json.dumps(list(key))))] = (
+            None if new_state is None else pickle.dumps(new_state, _PICKLE))
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         """Buffer one user's user_data."""
-        self._pending[("ptb_user_data", (user_id,))] = (user_id, pickle.dumps(data, _PICKLE))
+        self._pending[("user_data", (user_id,))] = pickle.dumps(data, _PICKLE)
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
         """Buffer one chat's chat_data."""
-        self._pending[("ptb_chat_data", (chat_id,))] = (chat_id, pickle.dumps(data, _PICKLE))
+        self._pending[("chat_data", (chat_id,))] = pickle.dumps(data, _PICKLE)
 
     async def update_bot_data(self, data: dict) -> None:
         """Buffer bot_data when it changed since the last write."""
         blob = pickle.dumps(data, _PICKLE)
         if blob != self._last_bot_data:
-            self._pending[("ptb_bot_data", (1,))] = (1, blob)
+            self._pending[("bot_data", (1,))] = blob
             self._last_bot_data = blob
 
     async def update_callback_data(self, data: Any) -> None:
         """Buffer the callback data cache."""
-        self._pending[("ptb_callback_data", (1,))] = (1, pickle.dumps(deepcopy(data), _PICKLE))
+        self._pending[("callback_data", (1,))] = pickle.dumps(deepcopy(data), _PICKLE)
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget one chat's chat_data."""
-        self._pending[("ptb_chat_data", (chat_id,))] = None
+        self._pending[("chat_data", (chat_id,))] = None
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one user's user_data."""
-        self._pending[("ptb_user_data", (user_id,))] = None
+        self._pending[("user_data", (user_id,))] = None
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         """Nothing to refresh: this process is the only writer."""
@@ -132,7 +114,7 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         """Nothing to refresh: this process is the only writer."""
 
     async def commit(self) -> None:
-        """Write every buffered change in one transaction (one statement per table)."""
+        """Write every buffered change in one transaction."""
         async with self._commit_lock:
             await self._commit()
 
@@ -140,22 +122,12 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        upserts: dict[str, list[tuple[Any, ...]]] = {}
-        deletes: dict[str, list[tuple[Any, ...]]] = {}
-        for (table, key), row in pending.items():
-            if row is None:
-                deletes.setdefault(table, []).append(key)
-            else:
-                upserts.setdefault(table, []).append(row)
         try:
-            async with self.db.transaction() as conn:
-                for table, keys in deletes.items():
-                    await conn.executemany(_DELETE[table], keys)
-                for table, rows in upserts.items():
-                    await conn.executemany(_UPSERT[table], rows)
+            await self.store.save_ptb_state(
+                (kind, key, value) for (kind, key), value in pending.items())
         except BaseException:
-            for item, row in pending.items():  # keep what failed for the next commit
-                self._pending.setdefault(item, row)
+            for item, value in pending.items():  # keep what failed for the next commit
+                self._pending.setdefault(item, value)
             raise
 
     async def flush(self) -> None:

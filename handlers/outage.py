@@ -261,8 +261,7 @@ async def _preview(update: Update, ctx: Ctx) -> int:
         await reply(update, t(f"ops.outage_error_{exc.code}") if exc.code != "reason"
                     else t("ops.outage_error_reason", max=MAX_REASON))
         return await _next(update, ctx)
-    async with ctx.store.transaction() as conn:
-        count = len(await notices.outage_chats(conn, outage.city, outage.zone))
+    count = len(await ctx.store.outage_chats(outage.city, outage.zone))
     if not count:
         ctx.user_data.pop(NAME, None)
         await reply(update, t("ops.outage_none"))
@@ -286,8 +285,8 @@ async def confirm(update: Update, ctx: Ctx) -> int:
     except (notices.OutageError, KeyError):
         await reply(update, t("ops.outage_error_past"))
         return END
-    async with ctx.store.transaction() as conn:
-        _, count = await notices.enqueue_outage(conn, outage, _actor(update))
+    async with ctx.store.unit() as uow:
+        _, count = await notices.enqueue_outage(uow, outage, _actor(update))
     await reply(update, t("ops.outage_sent", count=count))
     return END
 

@@ -38,9 +38,7 @@ from bot.identifiers import (
     parse_payment_id,
 )
 from bot.notify import notices
-from bot.store.core import prove_link, remove_link
 from bot.store.models import Link, Subscriber
-from bot.store.payments import phone_proven_chats
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import contact_request, inline, main_menu
@@ -130,11 +128,11 @@ async def link_verified(
     phone-proven chats in the same transaction."""
     chat_id = update.effective_chat.id
     await ensure_chat(update, ctx)
-    async with ctx.store.transaction() as conn:
-        await prove_link(conn, chat_id, subscriber.id, nickname, proof, rename=rename)
+    async with ctx.store.unit() as uow:
+        await uow.prove_link(chat_id, subscriber.id, nickname, proof, rename=rename)
         if proof == "bill":
-            owners = await phone_proven_chats(conn, subscriber.id)
-            await notices.linked_by_bill(conn, subscriber.id, subscriber.subscription_number,
+            owners = await uow.phone_proven_chats(subscriber.id)
+            await notices.linked_by_bill(uow, subscriber.id, subscriber.subscription_number,
                                          chat_id, owners)
 
 
@@ -266,9 +264,9 @@ async def revoke(update: Update, ctx: Ctx) -> None:
     if found is None:
         return
     mine, other = found
-    async with ctx.store.transaction() as conn:
-        if await remove_link(conn, other, mine.subscriber.id):
-            await notices.link_removed(conn, other, mine.subscriber.subscription_number)
+    async with ctx.store.unit() as uow:
+        if await uow.remove_link(other, mine.subscriber.id):
+            await notices.link_removed(uow, other, mine.subscriber.subscription_number)
     await show(update, ctx, t("own.revoked", nickname=mine.nickname), None)
 
 

@@ -86,9 +86,7 @@ class Running:
     async def restart(self, graceful: bool = False) -> AbfaApplication:
         """Stop (by default as abruptly as kill -9) and start again on the same store."""
         await self.stop(graceful)
-        db_path = self.store.db.path
         await self.store.close()
-        self.store.db.__init__(db_path)
         await self.store.open()
         return await self.start()
 

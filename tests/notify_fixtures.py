@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.notify.notifier import Notifier
 from bot.store import SqliteStore
-from bot.store.outbox import enqueue
 from bot.text.fmt import digits, now_utc
 
 
@@ -45,10 +44,10 @@ async def fill_outbox(store: SqliteStore, chats: list[int], text: str = "پیا�
                       markup: dict | None = None) -> list[int]:
     """One message per entry of `chats` (repeat a chat for several), in one transaction."""
     ids = []
-    async with store.transaction() as conn:
+    async with store.unit() as uow:
         for n, chat_id in enumerate(chats):
-            row = await enqueue(conn, chat_id=chat_id, kind="test", text=text.format(n=digits(n)),
-                                reply_markup=markup)
+            row = await uow.enqueue(chat_id=chat_id, kind="test", text=text.format(n=digits(n)),
+                                    reply_markup=markup)
             assert row is not None
             ids.append(row)
     return ids

@@ -152,7 +152,7 @@ async def enter(running, entry: tuple[str, str], linked: int | None, depth: int,
         request = await store.create_request(NewRequest(
             kind="service", service="extra_siphon", chat_id=user.id, user_id=user.id,
             stage="registered"))
-        async with store.transaction() as conn:
+        async with store.db.transaction() as conn:
             await conn.execute("UPDATE requests SET pending_document='deed_or_permit' WHERE id=?",
                                (request.id,))
         return user, await user.press(f"{value}{request.id}")

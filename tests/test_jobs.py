@@ -91,12 +91,12 @@ async def test_outage_reaches_every_verified_chat_of_the_area(running: Running) 
     start = notices.parse_moment(day, "۱۰:۰۰")
     end = notices.parse_moment(to_ascii_digits(day), "14:00")
     outage = notices.build_outage("tabriz", 3, start, end, "تعمیر خط انتقال")
-    async with store.transaction() as conn:
-        event, count = await notices.enqueue_outage(conn, outage, "cli:test")
+    async with store.unit() as uow:
+        event, count = await notices.enqueue_outage(uow, outage, "cli:test")
     assert count == 1
     whole_city = notices.build_outage("tabriz", None, start, end, "تعمیر خط انتقال")
-    async with store.transaction() as conn:
-        _, count = await notices.enqueue_outage(conn, whole_city, "cli:test")
+    async with store.unit() as uow:
+        _, count = await notices.enqueue_outage(uow, whole_city, "cli:test")
     assert count == 2
     got = await deliver(running)
     assert sorted(got) == [821, 823] and len(got[821]) == 2 and len(got[823]) == 1
@@ -175,17 +175,17 @@ async def test_new_bill_and_consumption_alert(running: Running) -> None:
     await linked(running, subscriber, 841)
     row = {"id": bill.id, "year": bill.year, "period": bill.period, "payable": bill.payable,
            "due_date": bill.due_date, "bill_id": bill.bill_id, "payment_id": bill.payment_id}
-    async with store.transaction() as conn:
-        assert await notices.enqueue_new_bill(conn, subscriber.id, row) == 1
-        assert await notices.enqueue_new_bill(conn, subscriber.id, row) == 0  # once
+    async with store.unit() as uow:
+        assert await notices.enqueue_new_bill(uow, subscriber.id, row) == 1
+        assert await notices.enqueue_new_bill(uow, subscriber.id, row) == 0  # once
     allowed = notices.allowed_use(subscriber, 60)
     assert allowed is not None and allowed > 0
-    async with store.transaction() as conn:
+    async with store.unit() as uow:
         near = allowed * notices.ALERT_RATIO
-        assert await notices.consumption_alert(conn, subscriber, near, 60, ref="reading:1") == 0
+        assert await notices.consumption_alert(uow, subscriber, near, 60, ref="reading:1") == 0
         far = (allowed * 2).quantize(Decimal(1))
-        assert await notices.consumption_alert(conn, subscriber, far, 60, ref="reading:2") == 1
-        assert await notices.consumption_alert(conn, subscriber, far, 60, ref="reading:2") == 0
+        assert await notices.consumption_alert(uow, subscriber, far, 60, ref="reading:2") == 1
+        assert await notices.consumption_alert(uow, subscriber, far, 60, ref="reading:2") == 0
     got = await deliver(running)
     assert len(got[841]) == 2
     assert rials(bill.payable) in got[841][0]

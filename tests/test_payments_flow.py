@@ -180,7 +180,7 @@ async def test_pay_buttons_for_unknown_or_superseded_bills(running, store):
     replies = await user.press(f"pay:{bills[-1].bill_id}:1234567")
     assert text_of(replies) == t("pay.unknown")
     # the last bill carries the earlier one's amount as its debt: pay the newer one
-    async with store.transaction() as conn:
+    async with store.db.transaction() as conn:
         await conn.execute("UPDATE bills SET paid_at = NULL WHERE id = ?", (bills[-2].id,))
         await conn.execute("UPDATE bills SET previous_balance = 1000 WHERE id = ?",
                            (bills[-1].id,))

@@ -56,9 +56,7 @@ async def test_conversation_resumes_after_kill_9(settings, store, api):
     await user.send("/probe")
     await user.send("مریم")
     # kill -9: no shutdown, no final flush; a new process opens the same database
-    db_path = store.db.path
     await store.close()
-    store.db.__init__(db_path)
     await store.open()
     app2 = await start_app(settings, store, api)
     assert app2.user_data[77]["probe"] == {"name": "مریم"}

@@ -466,14 +466,12 @@ async def test_confirming_the_same_draft_again_after_a_crash_stores_one_request(
     user = running.user(5020)
     await _advance_to(user, svc, "confirm", sub.subscription_number)  # the summary is shown
     db = running.store.db
-    async with db.reader.execute("SELECT * FROM ptb_user_data WHERE user_id=?", (user.id,)) as c:
-        user_row = tuple(await c.fetchone())
-    async with db.reader.execute("SELECT * FROM ptb_conversations") as c:
-        conversations = [tuple(r) for r in await c.fetchall()]
+    user_row = tuple(await db.fetchone("SELECT * FROM ptb_user_data WHERE user_id=?", (user.id,)))
+    conversations = [tuple(r) for r in await db.fetchall("SELECT * FROM ptb_conversations")]
     first = await user.press("svc:confirm")
     # the process dies before the new conversation state was written: put the old one back
     async with db.transaction() as conn:
-        await conn.execute("INSERT OR REPLACE INTO ptb_user_data VALUES (?, ?)", user_row)
+        await conn.execute("UPDATE ptb_user_data SET data=? WHERE user_id=?", user_row[::-1])
         await conn.execute("DELETE FROM ptb_conversations")
         await conn.executemany("INSERT INTO ptb_conversations VALUES (?, ?, ?)", conversations)
     await running.restart()

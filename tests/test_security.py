@@ -50,7 +50,7 @@ async def world(running):
         stage="registered", subscriber_id=victim_sub.id, applicant=SECRETS,
         fields={"reason": "واحد جدید محرمانه"}, latitude=38.0811, longitude=46.2919,
         documents=(NewDocument("deed_or_permit", "photo", FILE_ID, "victim-unique"),)))
-    async with store.transaction() as conn:
+    async with store.db.transaction() as conn:
         await conn.execute("UPDATE requests SET pending_document='deed_or_permit' WHERE id=?",
                            (request.id,))
     bills = await store.bills(victim_sub.id)
@@ -80,12 +80,10 @@ def forged(app, ids: list[int], codes: list[str]) -> set[str]:
 
 async def victim_state(store, request, victim_sub) -> tuple:
     """What the attacker must not be able to change."""
-    async with store.db.reader.execute(
-            "SELECT status, stage, pending_document FROM requests WHERE id=?", (request.id,)) as c:
-        row = tuple(await c.fetchone())
-    async with store.db.reader.execute(
-            "SELECT COUNT(*) FROM request_stages WHERE request_id=?", (request.id,)) as c:
-        stages = (await c.fetchone())[0]
+    row = tuple(await store.db.fetchone(
+        "SELECT status, stage, pending_document FROM requests WHERE id=?", (request.id,)))
+    stages = (await store.db.fetchone(
+        "SELECT COUNT(*) FROM request_stages WHERE request_id=?", (request.id,)))[0]
     links = [(link.subscriber.id, link.verified) for link in await store.links(VICTIM)]
     documents = len(await store.request_documents(request.id))
     readings = await store.last_reading(victim_sub.id)
@@ -142,8 +140,7 @@ async def test_non_operator_reaches_no_operator_path(world):
     running, victim_sub, request, _ = world
     store, api = running.store, running.api
     before = await victim_state(store, request, victim_sub)
-    async with store.db.reader.execute("SELECT COUNT(*) FROM outbox") as c:
-        outbox = (await c.fetchone())[0]
+    outbox = (await store.db.fetchone("SELECT COUNT(*) FROM outbox"))[0]
     op_callbacks = {d for d in forged(running.app, [request.id], [request.code])
                     if d.startswith("op:")}
     assert {"op:open:1", "op:act:", "op:q:", "op:outage:yes"} <= op_callbacks
@@ -163,8 +160,7 @@ async def test_non_operator_reaches_no_operator_path(world):
             replies = await user.send(command)
             assert {c.text for c in replies} <= allowed, (command, [c.text for c in replies])
     assert await victim_state(store, request, victim_sub) == before
-    async with store.db.reader.execute("SELECT COUNT(*) FROM outbox") as c:
-        assert (await c.fetchone())[0] == outbox
+    assert (await store.db.fetchone("SELECT COUNT(*) FROM outbox"))[0] == outbox
     assert not [c for c in api.calls if c.method in {"sendLocation", "sendDocument"}]
     assert all(c.params.get("photo") != FILE_ID for c in api.calls)
 

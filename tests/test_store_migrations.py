@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.store import SqliteStore
-from bot.store.db import migration_files
+from bot.store.engine import migration_files
 
 
 async def test_migrations_apply_once_and_are_recorded(tmp_path):
     path = tmp_path / "m.sqlite3"
     store = await SqliteStore(path).open()
-    files = migration_files()
-    assert await store.db.schema_version() == files[-1][0]
-    async with store.db.reader.execute("SELECT version, name FROM schema_version") as cur:
-        recorded = [tuple(r) for r in await cur.fetchall()]
+    files = migration_files("sqlite")
+    assert await store.schema_version() == files[-1][0]
+    recorded = [tuple(r) for r in await store.db.fetchall("SELECT version, name FROM schema_version")]
     assert recorded == [(n, p.name) for n, p in files]
     await store.close()
     again = await SqliteStore(path).open()
@@ -23,8 +22,7 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path):
 
 
 async def test_wal_and_foreign_keys_are_on(store):
-    async with store.db.reader.execute("PRAGMA journal_mode") as cur:
-        assert (await cur.fetchone())[0] == "wal"
+    assert (await store.db.fetchone("PRAGMA journal_mode"))[0] == "wal"
     with pytest.raises(Exception, match="FOREIGN KEY"):
         async with store.db.transaction() as conn:
             await conn.execute(
@@ -37,8 +35,7 @@ async def test_a_failed_migration_rolls_back(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "001_good.sql").write_text("CREATE TABLE a (x INTEGER);")
     (folder / "002_bad.sql").write_text("CREATE TABLE b (x INTEGER); INSERT INTO nope VALUES (1);")
-    monkeypatch.setattr("bot.store.db.MIGRATIONS", folder)
-    monkeypatch.setattr("bot.store.db.migration_files", lambda f=folder: _files(f))
+    monkeypatch.setattr("bot.store.sqlite.migration_files", lambda engine: _files(folder))
     store = SqliteStore(tmp_path / "f.sqlite3")
     with pytest.raises(Exception, match="nope"):
         await store.open()
@@ -55,7 +52,7 @@ def _files(folder):
 def test_badly_named_migration_is_refused(tmp_path):
     (tmp_path / "1_x.sql").write_text("")
     with pytest.raises(ValueError, match=r"NNN_name\.sql"):
-        migration_files(tmp_path)
+        migration_files("sqlite", tmp_path)
 
 
 async def test_transaction_rolls_back_on_error(store):

@@ -16,7 +16,6 @@ from enum import StrEnum
 
 from bot.billing.billing import bill_input
 from bot.notify import notices
-from bot.store.core import insert_reading
 from bot.store.interface import Store
 from bot.store.models import Bill, Reading, Subscriber
 from tariffs import BillResult, TariffError, compute_bill
@@ -114,10 +113,10 @@ async def record(
 ) -> int:
     """Store a self-reading and, with it, the alert when the use since the last bill is far
     above the allowed use; return the reading's id."""
-    async with store.transaction() as conn:
-        reading_id = await insert_reading(conn, subscriber.id, day, value, "self",
-                                          chat_id=chat_id, photo_file_id=photo_file_id)
+    async with store.unit() as uow:
+        reading_id = await uow.add_reading(subscriber.id, day, value, "self",
+                                           chat_id=chat_id, photo_file_id=photo_file_id)
         if found is not None:
-            await notices.consumption_alert(conn, subscriber, found.use, found.result.days,
+            await notices.consumption_alert(uow, subscriber, found.use, found.result.days,
                                             ref=f"reading:{reading_id}")
     return reading_id

@@ -1,7 +1,7 @@
-"""Notices: each puts its message(s) in the outbox inside the caller's transaction.
+"""Notices: each puts its message(s) in the outbox inside the caller's unit of work.
 
-Call them with the connection of the transaction that makes the change, so the change
-and its notice are committed together (or not at all). Each message has a dedupe key,
+Call them with the unit of work (`store.unit()`, bot/store/unit.py) that makes the
+change, so the change and its notice are committed together (or not at all). Each message has a dedupe key,
 so running the same event twice never sends it twice. Request notices go to the
 applicant's chat; subscription notices (bill, reminder, consumption, outage) go to the
 chats that proved ownership of the subscription (verified links, not blocked).
@@ -10,20 +10,15 @@ chats that proved ownership of the subscription (verified links, not blocked).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
 from bot.identifiers import format_code
-from bot.store.core import verified_chat_ids
-from bot.store.db import fetchall, fetchone
 from bot.store.models import Subscriber
-from bot.store.outbox import enqueue, enqueue_many
+from bot.store.unit import Unit
 from bot.text import fmt
 from bot.text.fmt import now_utc
 from bot.text.i18n import t
@@ -86,24 +81,24 @@ def _sms(body: str, note: str | None = None) -> str:
     return "\n".join(lines)
 
 
-async def _to_request(conn: aiosqlite.Connection, ref: RequestRef, kind: str, event: int,
+async def _to_request(uow: Unit, ref: RequestRef, kind: str, event: int,
                       text: str, extra_row: list[dict[str, str]] | None = None) -> int | None:
     markup = request_button(ref.id, send_document=kind == "document")
     if extra_row:
         markup["inline_keyboard"].append(extra_row)
-    return await enqueue(conn, chat_id=ref.chat_id, kind=kind, text=text, reply_markup=markup,
+    return await uow.enqueue(chat_id=ref.chat_id, kind=kind, text=text, reply_markup=markup,
                          request_id=ref.id, dedupe_key=f"{kind}:{ref.id}:{event}")
 
 
-async def stage_changed(conn: aiosqlite.Connection, ref: RequestRef, stage_title: str,
+async def stage_changed(uow: Unit, ref: RequestRef, stage_title: str,
                         note: str | None, event: int) -> int | None:
     """The request reached a stage (`event`: the stage-history row id)."""
     text = _sms(t("notify.stage", service=ref.service_title, code=format_code(ref.code),
                   stage=stage_title), note)
-    return await _to_request(conn, ref, "stage", event, text)
+    return await _to_request(uow, ref, "stage", event, text)
 
 
-async def invoice_issued(conn: aiosqlite.Connection, ref: RequestRef, amount: int,
+async def invoice_issued(uow: Unit, ref: RequestRef, amount: int,
                          note: str | None, event: int, *, bill_id: str, payment_id: str
                          ) -> int | None:
     """An invoice was issued for the request (`event`: the audit row id), with its national
@@ -111,10 +106,10 @@ async def invoice_issued(conn: aiosqlite.Connection, ref: RequestRef, amount: in
     text = _sms(t("notify.invoice", service=ref.service_title, code=format_code(ref.code),
                   amount=fmt.rials(amount), bill_id=fmt.digits(bill_id),
                   payment_id=fmt.digits(payment_id)), note)
-    return await _to_request(conn, ref, "invoice", event, text, pay_row(bill_id, payment_id))
+    return await _to_request(uow, ref, "invoice", event, text, pay_row(bill_id, payment_id))
 
 
-async def invoice_paid(conn: aiosqlite.Connection, ref: RequestRef, amount: int, reference: str,
+async def invoice_paid(uow: Unit, ref: RequestRef, amount: int, reference: str,
                        paid_at: dt.datetime, event: int, *, payer_chat: int | None,
                        ids: tuple[str, str]) -> int | None:
     """The request's invoice was paid: a receipt with the reference to the applicant, and
@@ -123,9 +118,9 @@ async def invoice_paid(conn: aiosqlite.Connection, ref: RequestRef, amount: int,
                   amount=fmt.rials(amount), date=fmt.jalali_datetime(paid_at),
                   reference=fmt.digits(reference)))
     if payer_chat is not None and payer_chat != ref.chat_id:
-        await enqueue(conn, chat_id=payer_chat, kind="receipt", text=receipt_text(
+        await uow.enqueue(chat_id=payer_chat, kind="receipt", text=receipt_text(
             ids, amount, paid_at, reference), dedupe_key=f"receipt:{ref.id}:{event}:{payer_chat}")
-    return await _to_request(conn, ref, "paid", event, text)
+    return await _to_request(uow, ref, "paid", event, text)
 
 
 def receipt_text(ids: tuple[str, str], amount: int, paid_at: dt.datetime, reference: str) -> str:
@@ -135,56 +130,50 @@ def receipt_text(ids: tuple[str, str], amount: int, paid_at: dt.datetime, refere
                   reference=fmt.digits(reference)))
 
 
-async def document_requested(conn: aiosqlite.Connection, ref: RequestRef, document_title: str,
+async def document_requested(uow: Unit, ref: RequestRef, document_title: str,
                              note: str | None, event: int) -> int | None:
     """The applicant must send a missing or unreadable document."""
     text = _sms(t("notify.document", service=ref.service_title, code=format_code(ref.code),
                   document=document_title), note)
-    return await _to_request(conn, ref, "document", event, text)
+    return await _to_request(uow, ref, "document", event, text)
 
 
-async def request_rejected(conn: aiosqlite.Connection, ref: RequestRef, reason: str,
+async def request_rejected(uow: Unit, ref: RequestRef, reason: str,
                            event: int) -> int | None:
     """The request was rejected, with the reason."""
     text = _sms(t("notify.rejected", service=ref.service_title, code=format_code(ref.code),
                   reason=reason))
-    return await _to_request(conn, ref, "rejected", event, text)
+    return await _to_request(uow, ref, "rejected", event, text)
 
 
-async def request_closed(conn: aiosqlite.Connection, ref: RequestRef, note: str | None,
+async def request_closed(uow: Unit, ref: RequestRef, note: str | None,
                          event: int) -> int | None:
     """The request is done and closed; the same message asks, once, for 1-5 stars."""
     text = _sms(t("notify.closed", service=ref.service_title, code=format_code(ref.code)), note)
     text += "\n" + t("notify.rate_question")
-    return await _to_request(conn, ref, "closed", event, text, rating_row(ref.id))
+    return await _to_request(uow, ref, "closed", event, text, rating_row(ref.id))
 
 
-async def request_late(conn: aiosqlite.Connection, ref: RequestRef, due: str) -> int | None:
+async def request_late(uow: Unit, ref: RequestRef, due: str) -> int | None:
     """The request passed its expected date: say so once (dedupe key `late:<request>`)."""
     text = _sms(t("notify.late", service=ref.service_title, code=format_code(ref.code), due=due))
-    return await enqueue(conn, chat_id=ref.chat_id, kind="late", text=text,
+    return await uow.enqueue(chat_id=ref.chat_id, kind="late", text=text,
                          reply_markup=request_button(ref.id), request_id=ref.id,
                          dedupe_key=f"late:{ref.id}")
 
 
-async def new_request_alert(conn: aiosqlite.Connection, operators_chat: int, ref: RequestRef,
+async def new_request_alert(uow: Unit, operators_chat: int, ref: RequestRef,
                             kind: str) -> int | None:
     """Tell the operators' group about a new request or incident (once per request)."""
     key = "notify.alert_incident" if kind == "incident" else "notify.alert_request"
     text = t(key, service=ref.service_title, code=format_code(ref.code))
     markup = {"inline_keyboard": [[{"text": t("notify.button_review"),
                                     "callback_data": f"op:open:{ref.code}"}]]}
-    return await enqueue(conn, chat_id=operators_chat, kind="alert", text=text,
+    return await uow.enqueue(chat_id=operators_chat, kind="alert", text=text,
                          reply_markup=markup, request_id=ref.id, dedupe_key=f"alert:{ref.id}")
 
 
 # subscriptions ---------------------------------------------------------------------------
-async def _subscription_number(conn: aiosqlite.Connection, subscriber_id: int) -> str:
-    sql = "SELECT subscription_number FROM subscribers WHERE id=?"
-    row = await fetchone(conn, sql, (subscriber_id,))
-    return str(row[0]) if row else ""
-
-
 def _day(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -202,23 +191,24 @@ def _bill_markup(bill: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"inline_keyboard": [pay_row(bill["bill_id"], bill["payment_id"])]}
 
 
-async def enqueue_new_bill(conn: aiosqlite.Connection, subscriber_id: int,
+async def enqueue_new_bill(uow: Unit, subscriber_id: int,
                            bill: Mapping[str, Any]) -> int:
     """A new bill was issued: tell the subscription's chats. `bill` is a row of the bills
     table as a mapping (id, year, period, payable, due_date, bill_id, payment_id).
     Returns how many messages were queued."""
-    number = await _subscription_number(conn, subscriber_id)
+    subscriber = await uow.subscriber(subscriber_id)
+    number = subscriber.subscription_number if subscriber else ""
     text = _sms(t("notify.bill", **_bill_params(number, bill)))
     queued = 0
-    for chat_id in await verified_chat_ids(conn, subscriber_id):
-        if await enqueue(conn, chat_id=chat_id, kind="bill", text=text,
+    for chat_id in await uow.verified_chats(subscriber_id):
+        if await uow.enqueue(chat_id=chat_id, kind="bill", text=text,
                          reply_markup=_bill_markup(bill),
                          dedupe_key=f"bill:{bill['id']}:{chat_id}"):
             queued += 1
     return queued
 
 
-async def bill_paid(conn: aiosqlite.Connection, bill: Mapping[str, Any], reference: str,
+async def bill_paid(uow: Unit, bill: Mapping[str, Any], reference: str,
                     paid_at: dt.datetime, event: int, *, payer_chat: int | None = None) -> int:
     """A bill was paid (`event`: the payment row id): a receipt with the reference to the
     subscription's verified chats and to the paying chat. Returns how many were queued."""
@@ -226,18 +216,18 @@ async def bill_paid(conn: aiosqlite.Connection, bill: Mapping[str, Any], referen
                   year=fmt.digits(bill["year"]), bill_id=fmt.digits(bill["bill_id"]),
                   amount=fmt.rials(int(bill["payable"])), date=fmt.jalali_datetime(paid_at),
                   reference=fmt.digits(reference)))
-    chats = await verified_chat_ids(conn, bill["subscriber_id"])
+    chats = await uow.verified_chats(bill["subscriber_id"])
     if payer_chat is not None and payer_chat not in chats:
         chats.append(payer_chat)
     queued = 0
     for chat_id in chats:
-        if await enqueue(conn, chat_id=chat_id, kind="receipt", text=text,
+        if await uow.enqueue(chat_id=chat_id, kind="receipt", text=text,
                          dedupe_key=f"receipt:bill:{event}:{chat_id}"):
             queued += 1
     return queued
 
 
-async def linked_by_bill(conn: aiosqlite.Connection, subscriber_id: int, number: str,
+async def linked_by_bill(uow: Unit, subscriber_id: int, number: str,
                          chat_id: int, owners: list[int]) -> int:
     """Someone linked the subscription with a bill's payment ID: a short notice to the
     owner's phone-proven chats, with a button that removes that link."""
@@ -246,27 +236,24 @@ async def linked_by_bill(conn: aiosqlite.Connection, subscriber_id: int, number:
                                     REVOKE.format(subscriber=subscriber_id, chat=chat_id)}]]}
     queued = 0
     for owner in owners:
-        if owner != chat_id and await enqueue(
-                conn, chat_id=owner, kind="link_notice", text=text, reply_markup=markup,
+        if owner != chat_id and await uow.enqueue(
+                chat_id=owner, kind="link_notice", text=text, reply_markup=markup,
                 dedupe_key=f"linked:{subscriber_id}:{chat_id}:{owner}:{now_utc().isoformat()}"):
             queued += 1
     return queued
 
 
-async def enqueue_due_reminders(conn: aiosqlite.Connection, today: dt.date, days: int) -> int:
+async def enqueue_due_reminders(uow: Unit, today: dt.date, days: int) -> int:
     """Remind of every unpaid bill due within `days` days from `today` (once per bill and
     chat: a missed day is caught up, a repeated run sends nothing twice)."""
-    sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
-           " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?")
-    last = today + dt.timedelta(days=days)
-    bills = [dict(r) for r in await fetchall(conn, sql, (today.isoformat(), last.isoformat()))]
     queued = 0
-    for bill in bills:
-        text = _sms(t("notify.reminder", **_bill_params(bill["subscription_number"], bill)))
-        for chat_id in await verified_chat_ids(conn, bill["subscriber_id"]):
-            if await enqueue(conn, chat_id=chat_id, kind="reminder", text=text,
-                             reply_markup=_bill_markup(bill),
-                             dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
+    for due, number in await uow.unpaid_bills_due(today, today + dt.timedelta(days=days)):
+        bill = vars(due)
+        text = _sms(t("notify.reminder", **_bill_params(number, bill)))
+        for chat_id in await uow.verified_chats(due.subscriber_id):
+            if await uow.enqueue(chat_id=chat_id, kind="reminder", text=text,
+                                 reply_markup=_bill_markup(bill),
+                                 dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
                 queued += 1
     return queued
 
@@ -285,7 +272,7 @@ def allowed_use(subscriber: Subscriber, days: int) -> Decimal | None:
     return above_pattern(pattern, 0, days, subscriber.units).allowed
 
 
-async def consumption_alert(conn: aiosqlite.Connection, subscriber: Subscriber,
+async def consumption_alert(uow: Unit, subscriber: Subscriber,
                             consumption: Decimal | int, days: int, *, ref: str) -> int:
     """Warn the subscription's chats when a self-reading or bill shows use far above the
     allowed use (more than ALERT_RATIO times it). `ref` names the event for the dedupe key
@@ -298,16 +285,16 @@ async def consumption_alert(conn: aiosqlite.Connection, subscriber: Subscriber,
                   consumption=fmt.number(use, 1 if use % 1 else 0), days=days,
                   allowed=fmt.number(allowed, 1), ratio=fmt.number(use / allowed, 1)))
     queued = 0
-    for chat_id in await verified_chat_ids(conn, subscriber.id):
-        if await enqueue(conn, chat_id=chat_id, kind="consumption", text=text,
+    for chat_id in await uow.verified_chats(subscriber.id):
+        if await uow.enqueue(chat_id=chat_id, kind="consumption", text=text,
                          dedupe_key=f"consumption:{ref}:{chat_id}"):
             queued += 1
     return queued
 
 
-async def link_removed(conn: aiosqlite.Connection, chat_id: int, number: str) -> int | None:
+async def link_removed(uow: Unit, chat_id: int, number: str) -> int | None:
     """The owner removed this chat's link proven with a bill: tell it."""
-    return await enqueue(conn, chat_id=chat_id, kind="link_removed", text=_sms(
+    return await uow.enqueue(chat_id=chat_id, kind="link_removed", text=_sms(
         t("notify.link_removed", number=fmt.digits(number))))
 
 
@@ -340,35 +327,16 @@ def outage_text(outage: Outage) -> str:
                   end=fmt.jalali_datetime(outage.end), reason=outage.reason))
 
 
-async def outage_chats(conn: aiosqlite.Connection, city: str, zone: int | None) -> list[int]:
-    """Every verified, unblocked chat linked to a subscription in the city (and zone)."""
-    sql = ("SELECT DISTINCT l.chat_id FROM links l JOIN subscribers s ON s.id = l.subscriber_id"
-           " JOIN chats c ON c.chat_id = l.chat_id WHERE s.city=? AND l.verified_at IS NOT NULL"
-           " AND c.blocked=0")
-    params: list[Any] = [city]
-    if zone is not None:
-        sql += " AND s.zone=?"
-        params.append(zone)
-    return [int(r[0]) for r in await fetchall(conn, sql + " ORDER BY l.chat_id", params)]
-
-
-async def enqueue_outage(conn: aiosqlite.Connection, outage: Outage, actor: str) -> tuple[int, int]:
+async def enqueue_outage(uow: Unit, outage: Outage, actor: str) -> tuple[int, int]:
     """Record the outage in the audit trail and queue its notice to every chat of the area.
     Returns (audit id, messages queued)."""
-    cur = await conn.execute(
-        "INSERT INTO audit (actor, action, details, created_at) VALUES (?, 'outage', ?, ?)",
-        (actor, _outage_json(outage), now_utc().isoformat()),
-    )
-    event = int(cur.lastrowid or 0)
-    chats = await outage_chats(conn, outage.city, outage.zone)
-    await enqueue_many(conn, kind="outage", text=outage_text(outage),
-                       chats=[(chat_id, f"outage:{event}:{chat_id}") for chat_id in chats])
+    event = await uow.add_audit(actor, "outage", {
+        "city": outage.city, "zone": outage.zone, "start": outage.start.isoformat(),
+        "end": outage.end.isoformat(), "reason": outage.reason})
+    chats = await uow.outage_chats(outage.city, outage.zone)
+    await uow.enqueue_many(kind="outage", text=outage_text(outage),
+                           chats=[(chat_id, f"outage:{event}:{chat_id}") for chat_id in chats])
     return event, len(chats)
-
-
-def _outage_json(outage: Outage) -> str:
-    return json.dumps({"city": outage.city, "zone": outage.zone, "start": outage.start.isoformat(),
-                       "end": outage.end.isoformat(), "reason": outage.reason}, ensure_ascii=False)
 
 
 class OutageError(ValueError):

@@ -23,18 +23,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.notify import notices
 from bot.services import workflow
 from bot.store.interface import Store
-from bot.store.payments import (
-    Payable,
-    find_payable,
-    insert_payment,
-    mark_bill_paid,
-    recorded_payment,
-)
+from bot.store.payments import Payable
+from bot.store.unit import Unit
 
 
 class PaymentError(ValueError):
@@ -82,18 +75,18 @@ def _problem(payable: Payable, amount: int) -> str | None:
     return None
 
 
-async def record_in(conn: aiosqlite.Connection, payment: Payment, *, strict: bool) -> Recorded:
-    """Record a payment inside the caller's transaction (see the module doc)."""
-    payable = await find_payable(conn, payment.bill_id, payment.payment_id)
+async def record_in(uow: Unit, payment: Payment, *, strict: bool) -> Recorded:
+    """Record a payment inside the caller's unit of work (see the module doc)."""
+    payable = await uow.find_payable(payment.bill_id, payment.payment_id)
     if payable is None:
         raise PaymentError("not_found")
-    if await recorded_payment(conn, payment.channel, payment.reference) is not None:
+    if await uow.recorded_payment(payment.channel, payment.reference) is not None:
         return Recorded(payable, new=False)
     problem = _problem(payable, payment.amount)
     if problem is not None and strict:
         raise PaymentError(problem, payable)
-    event = await insert_payment(
-        conn, payable, channel=payment.channel, reference=payment.reference,
+    event = await uow.add_payment(
+        payable, channel=payment.channel, reference=payment.reference,
         amount=payment.amount, paid_at=payment.paid_at, provider_ref=payment.provider_ref,
         chat_id=payment.chat_id)
     assert event is not None  # the reference was not there a moment ago, in this transaction
@@ -101,18 +94,18 @@ async def record_in(conn: aiosqlite.Connection, payment: Payment, *, strict: boo
         return Recorded(payable, new=True, problem=problem)
     stage = None
     if payable.bill is not None:
-        await mark_bill_paid(conn, payable.bill, payment.paid_at, payment.reference)
-        await notices.bill_paid(conn, vars(payable.bill), payment.reference, payment.paid_at,
+        await uow.mark_bill_paid(payable.bill, payment.paid_at, payment.reference)
+        await notices.bill_paid(uow, vars(payable.bill), payment.reference, payment.paid_at,
                                 event, payer_chat=payment.chat_id)
     else:
         assert payable.request is not None
         stage = await workflow.invoice_paid(
-            conn, payable.request, reference=payment.reference, paid_at=payment.paid_at,
+            uow, payable.request, reference=payment.reference, paid_at=payment.paid_at,
             channel=payment.channel, payer_chat=payment.chat_id)
     return Recorded(payable, new=True, stage=stage)
 
 
 async def record(store: Store, payment: Payment, *, strict: bool = False) -> Recorded:
     """Record one payment in its own transaction."""
-    async with store.transaction() as conn:
-        return await record_in(conn, payment, strict=strict)
+    async with store.unit() as uow:
+        return await record_in(uow, payment, strict=strict)

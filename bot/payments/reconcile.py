@@ -123,7 +123,7 @@ async def apply(store: Store, rows: Iterable[tuple[int, dict[str, str]]], *,
     seen_refs: dict[str, int] = {}
     seen_ids: dict[tuple[str, str], int] = {}
     try:
-        async with store.transaction() as conn:
+        async with store.unit() as uow:
             for line, raw in rows:
                 payment, reasons = parse_row(raw, moment)
                 if payment is not None:
@@ -132,7 +132,7 @@ async def apply(store: Store, rows: Iterable[tuple[int, dict[str, str]]], *,
                     outcome.rejected.append((line, reasons))
                     continue
                 try:
-                    recorded = await record_in(conn, payment, strict=True)
+                    recorded = await record_in(uow, payment, strict=True)
                 except PaymentError as exc:
                     outcome.rejected.append((line, [_reason(exc)]))
                     continue

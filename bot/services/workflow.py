@@ -1,7 +1,7 @@
 """The request state machine, the one code path of the operators' bot screens and the ops CLI.
 
-Every action runs in ONE transaction that checks the request is still open, changes it,
-writes the stage history (for stage moves, rejection and closing), an audit row (who,
+Every action runs in ONE unit of work (bot/store/unit.py) that locks the request, checks
+it is still open, changes it, writes the stage history (for stage moves, rejection and closing), an audit row (who,
 what, when, details) and the applicant's notice in the outbox. Nothing is half-done:
 an error rolls all of it back.
 
@@ -21,20 +21,17 @@ invoice amount is rounded DOWN to a multiple of 1,000 rials (as bills are, seed 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
-
-import aiosqlite
 
 from bot.identifiers import BillId, PaymentId
 from bot.notify import notices
 from bot.services.catalog import Process, Service, Stage, awaits_payment, process
 from bot.services.deadlines import due_text, late_cutoffs
 from bot.services.fees import expected_branch_fee
-from bot.store.db import fetchone
 from bot.store.interface import Store
 from bot.store.request_models import Request
+from bot.store.unit import Unit
 from bot.text.fmt import TEHRAN, now_utc, to_jalali
 from bot.text.normalise import parse_int
 
@@ -84,39 +81,18 @@ def _clean_note(note: str | None) -> str | None:
     return text or None
 
 
-async def _open_request(conn: aiosqlite.Connection, code: str) -> Request:
-    row = await fetchone(conn, "SELECT * FROM requests WHERE code=?", (code,))
-    if row is None:
+async def _open_request(uow: Unit, code: str) -> Request:
+    request = await uow.lock_request(code)
+    if request is None:
         raise WorkflowError("not_found")
-    request = Request.from_row(row)
     if request.status != "open":
         raise WorkflowError("finished")
     return request
 
 
-async def _audit(conn: aiosqlite.Connection, actor: str, action: str, request: Request,
+async def _audit(uow: Unit, actor: str, action: str, request: Request,
                  details: dict[str, Any]) -> int:
-    cur = await conn.execute(
-        "INSERT INTO audit (actor, action, request_id, details, created_at) VALUES (?,?,?,?,?)",
-        (actor, action, request.id, json.dumps(details, ensure_ascii=False),
-         now_utc().isoformat()),
-    )
-    return int(cur.lastrowid or 0)
-
-
-async def _history(conn: aiosqlite.Connection, request: Request, stage: str, note: str | None,
-                   actor: str) -> int:
-    cur = await conn.execute(
-        "INSERT INTO request_stages (request_id, stage, note, actor, created_at)"
-        " VALUES (?, ?, ?, ?, ?)", (request.id, stage, note, actor, now_utc().isoformat()),
-    )
-    return int(cur.lastrowid or 0)
-
-
-async def _update(conn: aiosqlite.Connection, request: Request, **columns: Any) -> None:
-    sets = ", ".join(f"{name}=?" for name in columns)
-    await conn.execute(f"UPDATE requests SET {sets}, updated_at=? WHERE id=?",
-                       (*columns.values(), now_utc().isoformat(), request.id))
+    return await uow.add_audit(actor, action, details, request_id=request.id)
 
 
 async def move(store: Store, code: str, stage: str | None, actor: str,
@@ -124,26 +100,26 @@ async def move(store: Store, code: str, stage: str | None, actor: str,
     """Move a request to `stage` (any stage of its process but the current one), or to the
     next stage when `stage` is None."""
     clean = _clean_note(note)
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
         proc = process_of(request)
         target = proc.next_stage(request.stage) if stage is None else proc.stage(stage)
         if target is None:
             raise WorkflowError("last_stage" if stage is None else "unknown_stage")
         if target.id == request.stage:
             raise WorkflowError("same_stage")
-        audit, outbox = await _move_to(conn, request, proc, target, clean, actor)
+        audit, outbox = await _move_to(uow, request, proc, target, clean, actor)
     return Outcome(code, "move", target.id, "open", audit, outbox)
 
 
-async def _move_to(conn: aiosqlite.Connection, request: Request, proc: Process, target: Stage,
+async def _move_to(uow: Unit, request: Request, proc: Process, target: Stage,
                    note: str | None, actor: str) -> tuple[int, int | None]:
     """Move to `target` with its history, audit row and notice; (audit id, outbox id)."""
-    await _update(conn, request, stage=target.id)
-    event = await _history(conn, request, target.id, note, actor)
-    audit = await _audit(conn, actor, "move", request,
+    await uow.update_request(request.id, stage=target.id)
+    event = await uow.add_stage(request.id, target.id, note, actor)
+    audit = await _audit(uow, actor, "move", request,
                          {"from": request.stage, "to": target.id, "note": note})
-    outbox = await notices.stage_changed(conn, _ref(request, proc), target.title, note, event)
+    outbox = await notices.stage_changed(uow, _ref(request, proc), target.title, note, event)
     return audit, outbox
 
 
@@ -202,21 +178,21 @@ async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
     if amount < INVOICE_UNIT:
         raise WorkflowError("bad_amount")
     bill_id, payment_id = await _free_invoice_ids(store, found.id, amount)
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
         proc = process_of(request)
-        await _update(conn, request, invoice_amount=amount, invoice_paid_at=None,
+        await uow.update_request(request.id, invoice_amount=amount, invoice_paid_at=None,
                       invoice_paid_ref=None, invoice_bill_id=bill_id,
                       invoice_payment_id=payment_id)
-        audit = await _audit(conn, actor, "invoice", request,
+        audit = await _audit(uow, actor, "invoice", request,
                              {"amount": amount, "source": source, "note": clean,
                               "bill_id": bill_id, "payment_id": payment_id})
-        outbox = await notices.invoice_issued(conn, _ref(request, proc), amount, clean, audit,
+        outbox = await notices.invoice_issued(uow, _ref(request, proc), amount, clean, audit,
                                               bill_id=bill_id, payment_id=payment_id)
     return Outcome(code, "invoice", request.stage, "open", audit, outbox)
 
 
-async def invoice_paid(conn: aiosqlite.Connection, request: Request, *, reference: str,
+async def invoice_paid(uow: Unit, request: Request, *, reference: str,
                        paid_at: dt.datetime, channel: str, payer_chat: int | None = None
                        ) -> str | None:
     """Inside the payment's transaction (bot/payments/ledger.py): mark the request's invoice
@@ -225,17 +201,17 @@ async def invoice_paid(conn: aiosqlite.Connection, request: Request, *, referenc
     stage. Returns the stage it moved to, or None."""
     proc = process_of(request)
     actor = f"payment:{channel}"
-    await _update(conn, request, invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
-    audit = await _audit(conn, actor, "paid", request,
+    await uow.update_request(request.id, invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
+    audit = await _audit(uow, actor, "paid", request,
                          {"amount": request.invoice_amount, "reference": reference,
                           "channel": channel})
-    await notices.invoice_paid(conn, _ref(request, proc), request.invoice_amount or 0,
+    await notices.invoice_paid(uow, _ref(request, proc), request.invoice_amount or 0,
                                reference, paid_at, audit, payer_chat=payer_chat,
                                ids=(request.invoice_bill_id or "", request.invoice_payment_id or ""))
     target = proc.next_stage(request.stage)
     if request.status != "open" or not awaits_payment(request.stage) or target is None:
         return None
-    await _move_to(conn, request, proc, target, None, actor)
+    await _move_to(uow, request, proc, target, None, actor)
     return target.id
 
 
@@ -243,16 +219,16 @@ async def ask_document(store: Store, code: str, document: str, actor: str,
                        note: str | None = None) -> Outcome:
     """Ask the applicant for a missing or unreadable document of the service."""
     clean = _clean_note(note)
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
         proc = process_of(request)
         spec = proc.document(document) if isinstance(proc, Service) else None
         if spec is None:
             raise WorkflowError("unknown_document")
-        await _update(conn, request, pending_document=spec.id)
-        audit = await _audit(conn, actor, "ask_document", request,
+        await uow.update_request(request.id, pending_document=spec.id)
+        audit = await _audit(uow, actor, "ask_document", request,
                              {"document": spec.id, "note": clean})
-        outbox = await notices.document_requested(conn, _ref(request, proc), spec.title, clean,
+        outbox = await notices.document_requested(uow, _ref(request, proc), spec.title, clean,
                                                   audit)
     return Outcome(code, "ask_document", request.stage, "open", audit, outbox)
 
@@ -271,26 +247,26 @@ def check_reason(reason: str | None) -> str:
 async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
     """Reject a request with a reason the applicant is told."""
     clean = check_reason(reason)
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
         proc = process_of(request)
-        await _update(conn, request, status="rejected", pending_document=None)
-        await _history(conn, request, "rejected", clean, actor)
-        audit = await _audit(conn, actor, "reject", request, {"reason": clean})
-        outbox = await notices.request_rejected(conn, _ref(request, proc), clean, audit)
+        await uow.update_request(request.id, status="rejected", pending_document=None)
+        await uow.add_stage(request.id, "rejected", clean, actor)
+        audit = await _audit(uow, actor, "reject", request, {"reason": clean})
+        outbox = await notices.request_rejected(uow, _ref(request, proc), clean, audit)
     return Outcome(code, "reject", request.stage, "rejected", audit, outbox)
 
 
 async def close(store: Store, code: str, actor: str, note: str | None = None) -> Outcome:
     """Close a request that is done."""
     clean = _clean_note(note)
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
         proc = process_of(request)
-        await _update(conn, request, status="closed", pending_document=None)
-        await _history(conn, request, "closed", clean, actor)
-        audit = await _audit(conn, actor, "close", request, {"note": clean})
-        outbox = await notices.request_closed(conn, _ref(request, proc), clean, audit)
+        await uow.update_request(request.id, status="closed", pending_document=None)
+        await uow.add_stage(request.id, "closed", clean, actor)
+        audit = await _audit(uow, actor, "close", request, {"note": clean})
+        outbox = await notices.request_closed(uow, _ref(request, proc), clean, audit)
     return Outcome(code, "close", request.stage, "closed", audit, outbox)
 
 
@@ -299,9 +275,9 @@ async def add_note(store: Store, code: str, note: str, actor: str) -> Outcome:
     clean = _clean_note(note)
     if clean is None:
         raise WorkflowError("no_note")
-    async with store.transaction() as conn:
-        request = await _open_request(conn, code)
-        audit = await _audit(conn, actor, "note", request, {"note": clean})
+    async with store.unit() as uow:
+        request = await _open_request(uow, code)
+        audit = await _audit(uow, actor, "note", request, {"note": clean})
     return Outcome(code, "note", request.stage, request.status, audit, None)
 
 
@@ -315,8 +291,8 @@ async def notify_late(store: Store, now: dt.datetime | None = None) -> int:
         due = due_text(proc, request.created_at)
         if due is None:
             continue
-        async with store.transaction() as conn:
-            if await notices.request_late(conn, _ref(request, proc), due):
+        async with store.unit() as uow:
+            if await notices.request_late(uow, _ref(request, proc), due):
                 queued += 1
     return queued
 
@@ -331,7 +307,7 @@ async def alert_operators(store: Store, operators_chat: int | None) -> int:
         proc = process(request.kind, request.service)
         ref = notices.RequestRef(request.id, operators_chat, request.code,
                                  proc.title if proc else request.service)
-        async with store.transaction() as conn:
-            if await notices.new_request_alert(conn, operators_chat, ref, request.kind):
+        async with store.unit() as uow:
+            if await notices.new_request_alert(uow, operators_chat, ref, request.kind):
                 queued += 1
     return queued

@@ -8,9 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
-
-from bot.store.db import Database, fetchall
+from bot.store.engine import Connection, Database, Reader
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
 from bot.text.fmt import now_utc
 
@@ -41,42 +39,48 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def _insert_sql(table: str, columns: Iterable[str]) -> str:
+def _insert_sql(table: str, columns: Iterable[str], returning: str = "") -> str:
     cols = tuple(columns)
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            + (f" RETURNING {returning}" if returning else ""))
 
 
-async def insert_bills(conn: aiosqlite.Connection, bills: Iterable[Mapping[str, Any]]
-                       ) -> list[int]:
+async def insert_id(conn: Connection, sql: str, params: Iterable[Any]) -> int:
+    """Run an INSERT … RETURNING id; the new row's id."""
+    row = await conn.fetchone(sql, tuple(params))
+    assert row is not None
+    return int(row[0])
+
+
+async def insert_bills(conn: Connection, bills: Iterable[Mapping[str, Any]]) -> list[int]:
     """Insert bills inside the caller's transaction (column names of the bills table;
     `lines` as (code, amount) pairs); returns their ids in order."""
-    sql = _insert_sql("bills", (*BILL_COLUMNS, "created_at"))
+    sql = _insert_sql("bills", (*BILL_COLUMNS, "created_at"), returning="id")
     now = now_utc().isoformat()
     ids = []
     for bill in bills:
         row = dict(bill)
         row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
-        cur = await conn.execute(sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now))
-        ids.append(int(cur.lastrowid or 0))
+        ids.append(await insert_id(
+            conn, sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now)))
     return ids
 
 
 async def insert_reading(
-    conn: aiosqlite.Connection, subscriber_id: int, read_on: dt.date, reading: int, source: str,
+    conn: Connection, subscriber_id: int, read_on: dt.date, reading: int, source: str,
     *, chat_id: int | None = None, photo_file_id: str | None = None,
 ) -> int:
     """Add a meter reading inside the caller's transaction (so a notice can commit with
     it); return its id."""
-    cur = await conn.execute(
-        "INSERT INTO readings (subscriber_id, read_on, reading, source, chat_id, photo_file_id,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    return await insert_id(
+        conn, "INSERT INTO readings (subscriber_id, read_on, reading, source, chat_id,"
+        " photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (subscriber_id, read_on.isoformat(), reading, source, chat_id, photo_file_id,
          now_utc().isoformat()),
     )
-    return int(cur.lastrowid or 0)
 
 
-async def prove_link(conn: aiosqlite.Connection, chat_id: int, subscriber_id: int, nickname: str,
+async def prove_link(conn: Connection, chat_id: int, subscriber_id: int, nickname: str,
                      proof: str, *, rename: bool) -> None:
     """Link a subscription to a chat as proven (`proof`: phone or bill) inside the caller's
     transaction; an existing link keeps its nickname unless `rename`."""
@@ -90,23 +94,54 @@ async def prove_link(conn: aiosqlite.Connection, chat_id: int, subscriber_id: in
     )
 
 
-async def remove_link(conn: aiosqlite.Connection, chat_id: int, subscriber_id: int) -> bool:
+async def remove_link(conn: Connection, chat_id: int, subscriber_id: int) -> bool:
     """Remove a link inside the caller's transaction; True if there was one."""
-    cur = await conn.execute("DELETE FROM links WHERE chat_id=? AND subscriber_id=?",
-                             (chat_id, subscriber_id))
-    return cur.rowcount > 0
+    return await conn.execute("DELETE FROM links WHERE chat_id=? AND subscriber_id=?",
+                              (chat_id, subscriber_id)) > 0
 
 
-async def verified_chat_ids(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
+async def verified_chat_ids(reader: Reader, subscriber_id: int) -> list[int]:
     """Chats that proved ownership of a subscription and did not block the bot (they get
     its notifications)."""
     sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id"
-           " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0")
-    return [int(r[0]) for r in await fetchall(conn, sql, (subscriber_id,))]
+           " WHERE l.subscriber_id=? AND l.verified_at IS NOT NULL AND c.blocked=0"
+           " ORDER BY l.chat_id")
+    return [int(r[0]) for r in await reader.fetchall(sql, (subscriber_id,))]
+
+
+async def area_chat_ids(reader: Reader, city: str, zone: int | None) -> list[int]:
+    """Every verified, unblocked chat linked to a subscription in the city (and zone)."""
+    sql = ("SELECT DISTINCT l.chat_id FROM links l JOIN subscribers s ON s.id = l.subscriber_id"
+           " JOIN chats c ON c.chat_id = l.chat_id WHERE s.city=? AND l.verified_at IS NOT NULL"
+           " AND c.blocked=0")
+    params: list[Any] = [city]
+    if zone is not None:
+        sql += " AND s.zone=?"
+        params.append(zone)
+    return [int(r[0]) for r in await reader.fetchall(sql + " ORDER BY l.chat_id", params)]
+
+
+async def unpaid_bills_due(reader: Reader, first: dt.date, last: dt.date
+                           ) -> list[tuple[Bill, str]]:
+    """Unpaid bills due from `first` to `last` (both included), each with its
+    subscription number."""
+    sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
+           " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
+           " ORDER BY b.id")
+    rows = await reader.fetchall(sql, (first.isoformat(), last.isoformat()))
+    return [(Bill.from_row(r), str(r["subscription_number"])) for r in rows]
+
+
+async def subscriber_where(reader: Reader, column: str, value: Any) -> Subscriber | None:
+    """The subscriber whose `column` (id, subscription_number, bill_id) is `value`."""
+    if column not in {"id", "subscription_number", "bill_id"}:
+        raise ValueError(column)
+    row = await reader.fetchone(f"SELECT * FROM subscribers WHERE {column}=?", (value,))
+    return Subscriber.from_row(row) if row else None
 
 
 class CoreQueries:
-    """SQLite implementation of the core store interface."""
+    """Chats, subscribers, bills, readings and links (the core store interface)."""
 
     db: Database
 
@@ -160,9 +195,7 @@ class CoreQueries:
         return await self._one_subscriber("bill_id", bill_id)
 
     async def _one_subscriber(self, column: str, value: Any) -> Subscriber | None:
-        sql = f"SELECT * FROM subscribers WHERE {column}=?"
-        row = await self.db.fetchone(sql, (value,))
-        return Subscriber.from_row(row) if row else None
+        return await subscriber_where(self.db, column, value)
 
     async def add_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert subscribers in one transaction; all or nothing. Returns the count."""
@@ -256,10 +289,7 @@ class CoreQueries:
     async def unlink_subscription(self, chat_id: int, subscriber_id: int) -> bool:
         """Remove a link; True if there was one."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM links WHERE chat_id=? AND subscriber_id=?", (chat_id, subscriber_id)
-            )
-        return cur.rowcount > 0
+            return await remove_link(conn, chat_id, subscriber_id)
 
     async def links(self, chat_id: int) -> list[Link]:
         """The subscriptions linked to a chat, in the order they were added."""
@@ -278,4 +308,9 @@ class CoreQueries:
 
     async def verified_chats(self, subscriber_id: int) -> list[int]:
         """Chats that proved ownership of a subscription (they get its notifications)."""
-        return await verified_chat_ids(self.db.reader, subscriber_id)
+        return await verified_chat_ids(self.db, subscriber_id)
+
+    async def outage_chats(self, city: str, zone: int | None) -> list[int]:
+        """Every verified, unblocked chat linked to a subscription in the city (and zone):
+        who a planned outage notice would reach."""
+        return await area_chat_ids(self.db, city, zone)

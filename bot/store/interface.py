@@ -1,7 +1,8 @@
-"""The store interface handlers depend on; SqliteStore implements it.
+"""The store interface the rest of the bot depends on; SqliteStore and PostgresStore
+implement it (bot/store/base.py), and no driver type appears in it.
 
-Each area adds its own Protocol here and `Store` combines them, so a second backend
-(PostgreSQL) only has to implement these methods.
+Each area adds its own Protocol here and `Store` combines them. A change that spans
+tables is a store method, or a unit of work (`store.unit()`, bot/store/unit.py).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
-
-import aiosqlite
 
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
 from bot.store.outbox import OutboxCounts, OutboxMessage
@@ -23,6 +22,7 @@ from bot.store.request_models import (
     RequestDocument,
     StageEntry,
 )
+from bot.store.unit import Unit
 from bot.store.unknown_texts import UnknownText
 
 
@@ -31,6 +31,13 @@ class CoreStore(Protocol):
 
     async def open(self) -> Any: ...
     async def close(self) -> None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def engine(self) -> str: ...
+    async def schema_version(self) -> int: ...
+    def unit(self) -> AbstractAsyncContextManager[Unit]: ...
+    def transaction(self) -> AbstractAsyncContextManager[Unit]: ...
     async def upsert_chat(
         self, chat_id: int, user_id: int | None, first_name: str | None, username: str | None
     ) -> None: ...
@@ -60,12 +67,12 @@ class CoreStore(Protocol):
     async def links(self, chat_id: int) -> list[Link]: ...
     async def link(self, chat_id: int, subscriber_id: int) -> Link | None: ...
     async def verified_chats(self, subscriber_id: int) -> list[int]: ...
+    async def outage_chats(self, city: str, zone: int | None) -> list[int]: ...
 
 
 class OutboxStore(Protocol):
-    """The notification outbox (bot/store/outbox.py) and multi-table transactions."""
+    """The notification outbox (bot/store/outbox.py)."""
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
     async def due_outbox(
         self, limit: int, *, exclude_chats: Collection[int] = (), now: dt.datetime | None = None
     ) -> list[OutboxMessage]: ...
@@ -137,6 +144,15 @@ class UnknownTextStore(Protocol):
     async def unknown_texts(self, limit: int = 50) -> list[UnknownText]: ...
 
 
+class PtbStateStore(Protocol):
+    """The bytes behind PTB's persistence (bot/store/ptb_state.py)."""
+
+    async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]: ...
+    async def save_ptb_state(
+        self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]]
+    ) -> None: ...
+
+
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, Protocol):
+            UnknownTextStore, PtbStateStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -122,8 +122,9 @@ class Bill:
 
     @classmethod
     def from_row(cls, row: Any) -> Bill:
-        """Build from a database row."""
-        values = {key: row[key] for key in row.keys() if key not in {"lines_json", "created_at"}}
+        """Build from a database row (columns that are not fields are left out)."""
+        names = {f.name for f in fields(cls)}
+        values = {key: row[key] for key in row.keys() if key in names}
         for key in ("issue_date", "prev_reading_date", "curr_reading_date", "due_date"):
             values[key] = _date(values[key])
         for key in BILL_VOLUME_FIELDS:

@@ -10,13 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.engine import Database
 from bot.store.request_models import Request
 from bot.text.fmt import now_utc
 
 
 class OperationsQueries:
-    """SQLite implementation of the operations store interface."""
+    """The operations store interface: the operators' queue and a request's file."""
 
     db: Database
 
@@ -68,13 +68,13 @@ class OperationsQueries:
                " AND pending_document IS NULL"
                " AND (invoice_amount IS NULL OR invoice_paid_at IS NOT NULL)"
                f" AND ({late}) AND NOT EXISTS (SELECT 1 FROM outbox o"
-               " WHERE o.dedupe_key = 'late:' || r.id) ORDER BY id LIMIT ?")
+               " WHERE o.dedupe_key = 'late:' || CAST(r.id AS TEXT)) ORDER BY id LIMIT ?")
         return [Request.from_row(r) for r in await self.db.fetchall(sql, (*params, limit))]
 
     async def unalerted_requests(self, limit: int = 100) -> list[Request]:
         """Open requests the operators' group was not told about yet."""
         sql = ("SELECT * FROM requests r WHERE status='open' AND NOT EXISTS (SELECT 1 FROM"
-               " outbox o WHERE o.dedupe_key = 'alert:' || r.id) ORDER BY id LIMIT ?")
+               " outbox o WHERE o.dedupe_key = 'alert:' || CAST(r.id AS TEXT)) ORDER BY id LIMIT ?")
         return [Request.from_row(r) for r in await self.db.fetchall(sql, (limit,))]
 
     async def closed_requests(self) -> list[dict[str, Any]]:

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Collection, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.db import Database
+from bot.store.engine import Connection, Database
 from bot.text.fmt import now_utc
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     chat_id: int,
     kind: str,
@@ -36,24 +33,25 @@ async def enqueue(
     ignored. Returns the new row id, or None when the key was already there.
     """
     now = now_utc().isoformat()
-    cur = await conn.execute(
-        "INSERT OR IGNORE INTO outbox (chat_id, kind, text, reply_markup, request_id,"
-        " dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    row = await conn.fetchone(
+        "INSERT INTO outbox (chat_id, kind, text, reply_markup, request_id, dedupe_key,"
+        " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
         (chat_id, kind, text, json.dumps(reply_markup, ensure_ascii=False) if reply_markup
          else None, request_id, dedupe_key, now, now),
     )
-    return int(cur.lastrowid) if cur.rowcount else None
+    return int(row[0]) if row else None
 
 
 async def enqueue_many(
-    conn: aiosqlite.Connection, *, kind: str, text: str, chats: Iterable[tuple[int, str]]
+    conn: Connection, *, kind: str, text: str, chats: Iterable[tuple[int, str]]
 ) -> None:
     """Add the same message for many chats (a broadcast) inside the caller's transaction;
-    `chats` gives (chat id, dedupe key) pairs."""
+    `chats` gives (chat id, dedupe key) pairs; a key already there is skipped."""
     now = now_utc().isoformat()
     await conn.executemany(
-        "INSERT OR IGNORE INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(chat_id, kind, text, key, now, now) for chat_id, key in chats],
     )
 
@@ -88,15 +86,9 @@ class OutboxCounts:
 
 
 class OutboxQueries:
-    """SQLite implementation of the outbox store interface."""
+    """The outbox store interface: what the notifier reads and marks."""
 
     db: Database
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction for changes that span tables (a change and its notice)."""
-        async with self.db.transaction() as conn:
-            yield conn
 
     async def due_outbox(
         self, limit: int, *, exclude_chats: Collection[int] = (), now: dt.datetime | None = None
@@ -107,7 +99,7 @@ class OutboxQueries:
         skip = tuple(exclude_chats)
         not_in = f" AND chat_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
         sql = ("SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
-               f" WHERE status='pending'{not_in} GROUP BY chat_id) AS first ON first.id = o.id"
+               f" WHERE status='pending'{not_in} GROUP BY chat_id) AS heads ON heads.id = o.id"
                " WHERE o.not_before<=? ORDER BY o.not_before, o.id LIMIT ?")
         return [OutboxMessage.from_row(r) for r in await self.db.fetchall(sql, (*skip, moment, limit))]
 
@@ -139,23 +131,21 @@ class OutboxQueries:
         """Give up on a message. `chat_gone` (blocked, deleted): mark the chat blocked and
         give up on its other pending messages too. Returns how many messages failed."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE outbox SET status='failed', attempts=attempts+1, last_error=?"
                 " WHERE id=? AND status='pending' RETURNING chat_id",
                 (error[:500], outbox_id),
             )
-            row = await cur.fetchone()
             failed = 1 if row else 0
             if row and chat_gone:
                 now = now_utc().isoformat()
                 await conn.execute(
                     "UPDATE chats SET blocked=1, updated_at=? WHERE chat_id=?", (now, row[0])
                 )
-                cur = await conn.execute(
+                failed += await conn.execute(
                     "UPDATE outbox SET status='failed', last_error=? WHERE chat_id=?"
                     " AND status='pending'", (error[:500], row[0]),
                 )
-                failed += cur.rowcount
         return failed
 
     async def outbox_counts(self) -> OutboxCounts:

@@ -2,9 +2,9 @@
 
 A payable is found by its national bill ID and payment ID (what a bank, Bale's invoice
 payload and the reconciliation file all carry): a bill of a subscriber, or the invoice of
-a service request. The functions taking a connection run inside the caller's transaction
-(bot/payments/ledger.py), so the payment row, the paid mark and the receipt in the outbox
-commit together. `payments` has UNIQUE (channel, reference): a charge id or bank reference
+a service request. The functions taking a connection run inside a unit of work
+(bot/store/unit.py, used by bot/payments/ledger.py), so the payment row, the paid mark and
+the receipt in the outbox commit together. `payments` has UNIQUE (channel, reference): a charge id or bank reference
 seen again inserts nothing, which is what makes recording a payment idempotent.
 """
 
@@ -14,9 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.db import Database, fetchall, fetchone
+from bot.store.engine import Connection, Database, Reader
 from bot.store.models import Bill
 from bot.store.request_models import Request
 from bot.text.fmt import now_utc
@@ -75,34 +73,35 @@ class Payable:
         return self.request is None or self.request.status == "open"
 
 
-async def find_payable(conn: aiosqlite.Connection, bill_id: str, payment_id: str
+async def find_payable(reader: Reader, bill_id: str, payment_id: str, *, lock: str = ""
                        ) -> Payable | None:
-    """The bill or request invoice with these IDs (an unpaid bill before a paid one)."""
-    row = await fetchone(
-        conn, "SELECT * FROM bills WHERE bill_id=? AND payment_id=? ORDER BY CASE WHEN"
-        " paid_at IS NULL THEN 0 ELSE 1 END, year DESC, period DESC LIMIT 1",
+    """The bill or request invoice with these IDs (an unpaid bill before a paid one);
+    `lock` is a connection's `for_update` to lock the row for the transaction."""
+    row = await reader.fetchone(
+        "SELECT * FROM bills WHERE bill_id=? AND payment_id=? ORDER BY CASE WHEN"
+        f" paid_at IS NULL THEN 0 ELSE 1 END, year DESC, period DESC LIMIT 1{lock}",
         (bill_id, payment_id))
     if row is not None:
         bill = Bill.from_row(row)
-        later = await fetchone(
-            conn, "SELECT 1 FROM bills WHERE subscriber_id=? AND previous_balance > 0 AND"
+        later = await reader.fetchone(
+            "SELECT 1 FROM bills WHERE subscriber_id=? AND previous_balance > 0 AND"
             " (year > ? OR (year = ? AND period > ?)) LIMIT 1",
             (bill.subscriber_id, bill.year, bill.year, bill.period))
         return Payable(bill=bill, superseded=later is not None)
-    row = await fetchone(
-        conn, "SELECT * FROM requests WHERE invoice_bill_id=? AND invoice_payment_id=?"
-        " ORDER BY id DESC LIMIT 1", (bill_id, payment_id))
+    row = await reader.fetchone(
+        "SELECT * FROM requests WHERE invoice_bill_id=? AND invoice_payment_id=?"
+        f" ORDER BY id DESC LIMIT 1{lock}", (bill_id, payment_id))
     return Payable(request=Request.from_row(row)) if row is not None else None
 
 
 async def insert_payment(
-    conn: aiosqlite.Connection, payable: Payable, *, channel: str, reference: str,
+    conn: Connection, payable: Payable, *, channel: str, reference: str,
     amount: int, paid_at: dt.datetime, provider_ref: str | None = None,
     chat_id: int | None = None,
 ) -> int | None:
     """Record a payment; None when this channel's reference is already recorded."""
     bill_id, payment_id = payable.ids
-    cur = await conn.execute(
+    row = await conn.fetchone(
         "INSERT INTO payments (channel, reference, provider_ref, bill_row_id, request_id,"
         " bill_id, payment_id, amount, chat_id, paid_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -110,26 +109,24 @@ async def insert_payment(
         (channel, reference, provider_ref, payable.bill.id if payable.bill else None,
          payable.request.id if payable.request else None, bill_id, payment_id, amount,
          chat_id, paid_at.isoformat(), now_utc().isoformat()))
-    row = await cur.fetchone()
     return int(row[0]) if row else None
 
 
-async def recorded_payment(conn: aiosqlite.Connection, channel: str, reference: str
+async def recorded_payment(reader: Reader, channel: str, reference: str
                            ) -> dict[str, Any] | None:
     """The payment already recorded under this channel's reference, if any."""
-    row = await fetchone(conn, "SELECT * FROM payments WHERE channel=? AND reference=?",
-                         (channel, reference))
+    row = await reader.fetchone("SELECT * FROM payments WHERE channel=? AND reference=?",
+                                (channel, reference))
     return dict(row) if row else None
 
 
-async def mark_bill_paid(conn: aiosqlite.Connection, bill: Bill, paid_at: dt.datetime,
+async def mark_bill_paid(conn: Connection, bill: Bill, paid_at: dt.datetime,
                          reference: str) -> list[int]:
     """Mark a bill paid, and the earlier unpaid bills whose debt it carried (a bill with a
     previous debt settles them); returns the ids of the bills marked."""
-    cur = await conn.execute("UPDATE bills SET paid_at=?, payment_ref=? WHERE id=? AND"
-                             " paid_at IS NULL RETURNING id",
-                             (paid_at.isoformat(), reference, bill.id))
-    marked = [int(r[0]) for r in await cur.fetchall()]
+    marked = [int(r[0]) for r in await conn.fetchall(
+        "UPDATE bills SET paid_at=?, payment_ref=? WHERE id=? AND paid_at IS NULL RETURNING id",
+        (paid_at.isoformat(), reference, bill.id))]
     if bill.previous_balance > 0:
         marked += await settle_earlier_bills(conn, bill.subscriber_id, bill.year, bill.period,
                                              paid_at, reference)
@@ -140,45 +137,43 @@ async def mark_bill_paid(conn: aiosqlite.Connection, bill: Bill, paid_at: dt.dat
     return marked
 
 
-async def settle_earlier_bills(conn: aiosqlite.Connection, subscriber_id: int, year: int,
+async def settle_earlier_bills(conn: Connection, subscriber_id: int, year: int,
                                period: int, paid_at: dt.datetime, reference: str | None = None
                                ) -> list[int]:
     """Mark paid the subscriber's unpaid bills before a period: a paid bill that carried
     them as its previous debt settled them. Returns their ids."""
-    cur = await conn.execute(
+    return [int(r[0]) for r in await conn.fetchall(
         "UPDATE bills SET paid_at=?, payment_ref=? WHERE subscriber_id=? AND paid_at IS NULL"
         " AND (year < ? OR (year = ? AND period < ?)) RETURNING id",
-        (paid_at.isoformat(), reference, subscriber_id, year, year, period))
-    return [int(r[0]) for r in await cur.fetchall()]
+        (paid_at.isoformat(), reference, subscriber_id, year, year, period))]
 
 
-async def unpaid_debt(conn: aiosqlite.Connection, subscriber_id: int, year: int,
-                      period: int) -> int:
+async def unpaid_debt(reader: Reader, subscriber_id: int, year: int, period: int) -> int:
     """The unpaid amount of a subscriber's bills before a period: each unpaid bill's own
     charges (payable less the debt it carried), so a debt carried forward counts once."""
-    row = await fetchone(
-        conn, "SELECT COALESCE(SUM(payable - previous_balance), 0) FROM bills WHERE"
+    row = await reader.fetchone(
+        "SELECT COALESCE(SUM(payable - previous_balance), 0) FROM bills WHERE"
         " subscriber_id=? AND paid_at IS NULL AND (year < ? OR (year = ? AND period < ?))",
         (subscriber_id, year, year, period))
     return int(row[0]) if row else 0
 
 
-async def phone_proven_chats(conn: aiosqlite.Connection, subscriber_id: int) -> list[int]:
+async def phone_proven_chats(reader: Reader, subscriber_id: int) -> list[int]:
     """Chats that proved a subscription with the phone on file (the owner's), not blocked."""
     sql = ("SELECT l.chat_id FROM links l JOIN chats c ON c.chat_id = l.chat_id WHERE"
            " l.subscriber_id=? AND l.verified_at IS NOT NULL AND l.proof='phone' AND c.blocked=0"
            " ORDER BY l.chat_id")
-    return [int(r[0]) for r in await fetchall(conn, sql, (subscriber_id,))]
+    return [int(r[0]) for r in await reader.fetchall(sql, (subscriber_id,))]
 
 
 class PaymentQueries:
-    """SQLite implementation of PaymentStore (bot/store/interface.py)."""
+    """The PaymentStore of bot/store/interface.py."""
 
     db: Database
 
     async def payable(self, bill_id: str, payment_id: str) -> Payable | None:
         """The bill or request invoice these IDs name, or None."""
-        return await find_payable(self.db.reader, bill_id, payment_id)
+        return await find_payable(self.db, bill_id, payment_id)
 
     async def payments_of(self, *, bill_row_id: int | None = None,
                           request_id: int | None = None) -> list[dict[str, Any]]:
@@ -189,4 +184,4 @@ class PaymentQueries:
 
     async def unpaid_debt(self, subscriber_id: int, year: int, period: int) -> int:
         """The unpaid amount of the subscriber's bills before this period (`unpaid_debt`)."""
-        return await unpaid_debt(self.db.reader, subscriber_id, year, period)
+        return await unpaid_debt(self.db, subscriber_id, year, period)

@@ -7,45 +7,83 @@ given) an operators' alert through the outbox, in ONE transaction with the chang
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable
-
-import aiosqlite
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from bot.identifiers import new_code
-from bot.store.db import Database, fetchone
+from bot.store.core import insert_id
+from bot.store.engine import Connection, Database
 from bot.store.outbox import enqueue
 from bot.store.request_models import NewDocument, NewRequest, Request, RequestDocument, StageEntry
 from bot.text.fmt import now_utc
 
 CODE_ATTEMPTS = 8
 CANCELLED = "cancelled"
+# What a unit of work may change on a request (see Unit.update_request).
+UPDATABLE = frozenset({"stage", "status", "invoice_amount", "invoice_paid_at",
+                       "invoice_paid_ref", "invoice_bill_id", "invoice_payment_id",
+                       "pending_document"})
 
 
-async def _insert_document(conn: aiosqlite.Connection, request_id: int, doc: NewDocument,
-                           now: str) -> None:
-    await conn.execute(
-        "INSERT INTO documents (request_id, doc_type, media, file_id, file_unique_id, file_name,"
-        " mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+async def insert_document(conn: Connection, request_id: int, doc: NewDocument) -> int:
+    """Attach a document to a request inside the caller's transaction; its id."""
+    return await insert_id(
+        conn, "INSERT INTO documents (request_id, doc_type, media, file_id, file_unique_id,"
+        " file_name, mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (request_id, doc.doc_type, doc.media, doc.file_id, doc.file_unique_id, doc.file_name,
-         doc.mime_type, doc.size, now),
+         doc.mime_type, doc.size, now_utc().isoformat()),
     )
 
 
-async def _history(conn: aiosqlite.Connection, request_id: int, stage: str, note: str | None,
-                   actor: str, now: str) -> None:
-    await conn.execute(
-        "INSERT INTO request_stages (request_id, stage, note, actor, created_at)"
-        " VALUES (?, ?, ?, ?, ?)", (request_id, stage, note, actor, now),
+async def insert_stage(conn: Connection, request_id: int, stage: str, note: str | None,
+                       actor: str) -> int:
+    """A row of the request's stage history; its id."""
+    return await insert_id(
+        conn, "INSERT INTO request_stages (request_id, stage, note, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (request_id, stage, note, actor, now_utc().isoformat()),
     )
-    await conn.execute(
-        "INSERT INTO audit (actor, action, request_id, details, created_at) VALUES (?, ?, ?, ?, ?)",
-        (actor, note or f"stage:{stage}", request_id, json.dumps({"stage": stage}), now),
+
+
+async def insert_audit(conn: Connection, actor: str, action: str, details: Mapping[str, Any],
+                       request_id: int | None = None) -> int:
+    """A row of the audit trail (who did what, when, with which details); its id."""
+    return await insert_id(
+        conn, "INSERT INTO audit (actor, action, request_id, details, created_at)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (actor, action, request_id, json.dumps(dict(details), ensure_ascii=False),
+         now_utc().isoformat()),
     )
+
+
+async def locked_request(conn: Connection, column: str, value: Any) -> Request | None:
+    """The request whose `column` (id or code) is `value`, locked until the transaction
+    ends (two operators acting at once are served one after the other)."""
+    if column not in {"id", "code"}:
+        raise ValueError(column)
+    row = await conn.fetchone(f"SELECT * FROM requests WHERE {column}=?{conn.for_update}",
+                              (value,))
+    return Request.from_row(row) if row else None
+
+
+async def update_request(conn: Connection, request_id: int, columns: Mapping[str, Any]) -> None:
+    """Set some columns of a request (and its updated_at)."""
+    unknown = set(columns) - UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    sets = "".join(f"{name}=?, " for name in columns)
+    await conn.execute(f"UPDATE requests SET {sets}updated_at=? WHERE id=?",
+                       (*columns.values(), now_utc().isoformat(), request_id))
+
+
+async def _history(conn: Connection, request_id: int, stage: str, note: str | None,
+                   actor: str) -> None:
+    await insert_stage(conn, request_id, stage, note, actor)
+    await insert_audit(conn, actor, note or f"stage:{stage}", {"stage": stage}, request_id)
 
 
 class RequestQueries:
-    """SQLite implementation of RequestStore (bot/store/interface.py)."""
+    """Requests and incident reports (the RequestStore of bot/store/interface.py)."""
 
     db: Database
 
@@ -55,55 +93,55 @@ class RequestQueries:
     ) -> Request:
         """Store a request, its documents, its first stage row and the operators' alert.
 
-        All in one transaction; the random tracking code is retried on a collision with
-        the UNIQUE column. A request with the same `draft_id` already stored is returned
-        as it is (nothing new is written): the user confirmed the same draft again, e.g.
-        after a crash between the commit and the reply. The alert's dedupe key is `alert:<request id>` (what
-        `unalerted_requests` of bot/store/operations.py looks for). `alert_text(code)` renders the operators' message. The request
-        is returned (with its code) only after the commit.
+        All in one transaction; the random tracking code is drawn again when it is taken.
+        A request with the same `draft_id` already stored is returned as it is (nothing new
+        is written): the user confirmed the same draft again, e.g. after a crash between
+        the commit and the reply. The alert's dedupe key is `alert:<request id>` (what
+        `unalerted_requests` of bot/store/operations.py looks for). `alert_text(code)`
+        renders the operators' message. The request is returned (with its code) only
+        after the commit.
         """
-        now = now_utc().isoformat()
         actor = f"user:{new.user_id}" if new.user_id is not None else f"chat:{new.chat_id}"
         async with self.db.transaction() as conn:
-            if new.draft_id is not None:
-                stored = await fetchone(conn, "SELECT id FROM requests WHERE draft_id=?",
-                                        (new.draft_id,))
-                if stored is not None:
-                    return await self._committed(int(stored[0]))
-            request_id, code = await self._insert_request(conn, new, now)
+            inserted = await self._insert_request(conn, new)
+            if isinstance(inserted, Request):
+                return inserted
+            request_id, code = inserted
             for doc in new.documents:
-                await _insert_document(conn, request_id, doc, now)
-            await _history(conn, request_id, new.stage, None, actor, now)
+                await insert_document(conn, request_id, doc)
+            await _history(conn, request_id, new.stage, None, actor)
             if alert_chat is not None and alert_text is not None:
                 await enqueue(conn, chat_id=alert_chat, kind="operator_alert",
                               text=alert_text(code), request_id=request_id,
                               dedupe_key=f"alert:{request_id}")
-        return await self._committed(request_id)
-
-    async def _committed(self, request_id: int) -> Request:
         found = await self.request(request_id)
         assert found is not None
         return found
 
-    async def _insert_request(self, conn: aiosqlite.Connection, new: NewRequest,
-                              now: str) -> tuple[int, str]:
+    @staticmethod
+    async def _insert_request(conn: Connection, new: NewRequest) -> tuple[int, str] | Request:
+        """(id, code) of the new row, or the request already stored from the same draft."""
+        now = now_utc().isoformat()
         for _ in range(CODE_ATTEMPTS):
             code = new_code()
-            try:
-                cur = await conn.execute(
-                    "INSERT INTO requests (code, kind, service, chat_id, user_id, subscriber_id,"
-                    " applicant_json, fields_json, latitude, longitude, city, stage, draft_id,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (code, new.kind, new.service, new.chat_id, new.user_id, new.subscriber_id,
-                     json.dumps(new.applicant, ensure_ascii=False),
-                     json.dumps(new.fields, ensure_ascii=False), new.latitude, new.longitude,
-                     new.city, new.stage, new.draft_id, now, now),
-                )
-            except sqlite3.IntegrityError as exc:
-                if "requests.code" in str(exc):
-                    continue
-                raise
-            return int(cur.lastrowid or 0), code
+            row = await conn.fetchone(
+                "INSERT INTO requests (code, kind, service, chat_id, user_id, subscriber_id,"
+                " applicant_json, fields_json, latitude, longitude, city, stage, draft_id,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (code, new.kind, new.service, new.chat_id, new.user_id, new.subscriber_id,
+                 json.dumps(new.applicant, ensure_ascii=False),
+                 json.dumps(new.fields, ensure_ascii=False), new.latitude, new.longitude,
+                 new.city, new.stage, new.draft_id, now, now),
+            )
+            if row is not None:
+                return int(row[0]), code
+            if new.draft_id is not None:  # the same draft, stored before (or just now)
+                stored = await conn.fetchone("SELECT * FROM requests WHERE draft_id=?",
+                                             (new.draft_id,))
+                if stored is not None:
+                    return Request.from_row(stored)
+            # else the code was taken: draw another
         raise RuntimeError("no free tracking code after several attempts")
 
     async def request(self, request_id: int) -> Request | None:
@@ -140,20 +178,14 @@ class RequestQueries:
         Clears `pending_document` when it names this document type and adds a history
         row (current stage, note `document:<type>`). False if not the chat's open request.
         """
-        now = now_utc().isoformat()
         async with self.db.transaction() as conn:
-            row = await fetchone(
-                conn, "SELECT stage FROM requests WHERE id=? AND chat_id=? AND status='open'",
-                (request_id, chat_id))
-            if row is None:
+            request = await locked_request(conn, "id", request_id)
+            if request is None or request.chat_id != chat_id or request.status != "open":
                 return False
-            await _insert_document(conn, request_id, doc, now)
-            await conn.execute(
-                "UPDATE requests SET pending_document = CASE WHEN pending_document=? THEN NULL"
-                " ELSE pending_document END, updated_at=? WHERE id=?",
-                (doc.doc_type, now, request_id),
-            )
-            await _history(conn, request_id, row["stage"], f"document:{doc.doc_type}", actor, now)
+            await insert_document(conn, request_id, doc)
+            asked = request.pending_document == doc.doc_type  # what the operator asked for
+            await update_request(conn, request_id, {"pending_document": None} if asked else {})
+            await _history(conn, request_id, request.stage, f"document:{doc.doc_type}", actor)
             if alert_chat is not None and alert_text is not None:
                 await enqueue(conn, chat_id=alert_chat, kind="operator_alert", text=alert_text,
                               request_id=request_id)
@@ -167,15 +199,15 @@ class RequestQueries:
 
         Records a history row with the reserved stage `cancelled`. False otherwise.
         """
-        now = now_utc().isoformat()
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE requests SET status='cancelled', updated_at=? WHERE id=? AND chat_id=?"
-                " AND status='open' AND stage=?", (now, request_id, chat_id, first_stage),
+                " AND status='open' AND stage=?",
+                (now_utc().isoformat(), request_id, chat_id, first_stage),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return False
-            await _history(conn, request_id, CANCELLED, "cancelled", actor, now)
+            await _history(conn, request_id, CANCELLED, "cancelled", actor)
             if alert_chat is not None and alert_text is not None:
                 await enqueue(conn, chat_id=alert_chat, kind="operator_alert", text=alert_text,
                               request_id=request_id, dedupe_key=f"request:{request_id}:cancelled")
@@ -185,16 +217,16 @@ class RequestQueries:
         """Store the applicant's 1-5 stars for a closed request, once; False when it is not
         this chat's closed request or was rated already."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE requests SET rating=?, rated_at=? WHERE id=? AND chat_id=? AND"
                 " status='closed' AND rating IS NULL", (stars, now_utc().isoformat(),
                                                         request_id, chat_id))
-        return cur.rowcount > 0
+        return changed > 0
 
     async def comment_rating(self, request_id: int, chat_id: int, comment: str) -> bool:
         """Store the optional comment of a rating given by this chat (once)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE requests SET rating_comment=? WHERE id=? AND chat_id=? AND rating IS NOT"
                 " NULL AND rating_comment IS NULL", (comment, request_id, chat_id))
-        return cur.rowcount > 0
+        return changed > 0

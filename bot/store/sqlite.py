@@ -1,30 +1,211 @@
-"""The SQLite store: every query mixin over one Database."""
+"""The SQLite engine (aiosqlite): one writer and one reader connection, WAL, migrations.
+
+Writes are serialised on the writer connection by an asyncio lock.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from bot.store.core import CoreQueries
-from bot.store.db import Database
-from bot.store.operations import OperationsQueries
-from bot.store.outbox import OutboxQueries
-from bot.store.payments import PaymentQueries
-from bot.store.requests import RequestQueries
-from bot.store.unknown_texts import UnknownTextQueries
+import aiosqlite
+
+from bot.store.base import SqlStore
+from bot.store.engine import Row, dependency_order, migration_files
+
+MEMORY = ":memory:"
 
 
-class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries,
-                  PaymentQueries, UnknownTextQueries):
-    """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
+class SqliteConnection:
+    """The store's connection interface over an aiosqlite connection."""
+
+    for_update = ""  # the writer holds the whole database until the commit
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+        await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row, in one round trip to the connection's thread."""
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def copy_rows(self, table: str, columns: Sequence[str],
+                        rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows of a table."""
+        marks = ", ".join("?" * len(columns))
+        await self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    async def stream(self, sql: str, batch: int) -> AsyncIterator[list[Row]]:
+        """The rows of a query in batches."""
+        async with self._conn.execute(sql) as cursor:
+            while rows := list(await cursor.fetchmany(batch)):
+                yield rows
+
+
+class SqliteDatabase:
+    """One SQLite file (or `:memory:`): a writer serialised by a lock, a reader (WAL)."""
+
+    engine = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
-        self.db = Database(path)
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
 
-    async def open(self) -> SqliteStore:
-        """Open the database and apply migrations."""
-        await self.db.open()
-        return self
+    @property
+    def name(self) -> str:
+        """The file's path, as given."""
+        return str(self.path)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether this is a private in-memory database."""
+        return str(self.path) == MEMORY
+
+    async def open(self) -> None:
+        """Connect, and apply pending migrations."""
+        if self._writer is not None:
+            return
+        if not self.in_memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self.migrate()
+        self._reader = self._writer if self.in_memory else await self._connect()
 
     async def close(self) -> None:
-        """Close the database."""
-        await self.db.close()
+        """Wait for the writer to be free, then close both connections."""
+        if self._writer is None:
+            return
+        async with self._write_lock:
+            for conn in {id(c): c for c in (self._reader, self._writer) if c}.values():
+                await conn.close()
+            self._writer = self._reader = None
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _open_writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        return self._writer
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The connection for reads outside a transaction."""
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        return self._reader
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a read outside a transaction (the reader connection)."""
+        return await SqliteConnection(self.reader).fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a read outside a transaction, or None."""
+        return await SqliteConnection(self.reader).fetchone(sql, params)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteConnection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any error."""
+        writer = self._open_writer()
+        async with self._write_lock:
+            await writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteConnection(writer)
+            except BaseException:
+                await writer.execute("ROLLBACK")
+                raise
+            await writer.execute("COMMIT")
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteConnection]:
+        """A read transaction on a connection of its own (one consistent view)."""
+        if self.in_memory:
+            yield SqliteConnection(self._open_writer())
+            return
+        conn = await self._connect()
+        try:
+            await conn.execute("BEGIN")
+            yield SqliteConnection(conn)
+        finally:
+            await conn.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply every migration file not yet recorded in schema_version; return the new ones."""
+        writer = self._open_writer()
+        await writer.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in await writer.execute_fetchall("SELECT version FROM schema_version")}
+        applied = []
+        for number, path in migration_files(self.engine):
+            if number in done:
+                continue
+            script = path.read_text(encoding="utf-8")
+            now = dt.datetime.now(dt.UTC).isoformat()
+            try:
+                await writer.executescript(
+                    "BEGIN;\n" + script + "\nINSERT INTO schema_version VALUES "
+                    f"({number}, '{path.name}', '{now}');\nCOMMIT;"
+                )
+            except Exception:
+                if writer.in_transaction:
+                    await writer.execute("ROLLBACK")
+                raise
+            applied.append(number)
+        return applied
+
+    async def schema_version(self) -> int:
+        """The highest applied migration number."""
+        row = await self.fetchone("SELECT MAX(version) FROM schema_version")
+        return int(row[0] or 0) if row else 0
+
+    async def tables(self) -> list[tuple[str, list[str]]]:
+        """The schema's tables with their columns, referenced tables first."""
+        names = [r[0] for r in await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            " AND name <> 'schema_version'")]
+        columns, references = {}, {}
+        for name in names:
+            columns[name] = [r["name"] for r in await self.fetchall(f"PRAGMA table_info({name})")]
+            references[name] = {r["table"] for r in
+                                await self.fetchall(f"PRAGMA foreign_key_list({name})")}
+        return dependency_order(columns, references)
+
+    async def after_copy(self, conn: SqliteConnection) -> None:
+        """Nothing to do: SQLite's row ids follow the largest id in the table."""
+
+
+class SqliteStore(SqlStore):
+    """The bot's store on a SQLite file (the embedded default)."""
+
+    db: SqliteDatabase
+
+    def __init__(self, path: Path | str) -> None:
+        self.db = SqliteDatabase(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store.db import Database
+from bot.store.engine import Database
 from bot.text.fmt import now_utc
 
 
@@ -19,7 +19,7 @@ class UnknownText:
 
 
 class UnknownTextQueries:
-    """SQLite implementation of the unknown-text store interface."""
+    """The unknown-text store interface."""
 
     db: Database
 

@@ -23,7 +23,7 @@ from bot.app import build_application
 from bot.conversations import conversation_handlers
 from bot.notify.notifier import Notifier
 from bot.settings import Settings
-from bot.store import SqliteStore
+from bot.store import open_store
 from bot.text.i18n import t
 from bot.text.keyboards import MENU_KEYS
 from bot.text.normalise import to_ascii_digits
@@ -219,7 +219,7 @@ class ConsoleChat:
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                       demo_size: int = 3000) -> int:
     """Run the demo chat until /quit or end of input."""
-    store = await SqliteStore(settings.demo_database).open()
+    store = await open_store(settings.demo_database)
     try:
         if not await store.subscribers_count():
             out.write(t("demo.building", size=demo_size) + "\n")
@@ -230,7 +230,7 @@ async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO
         await app.initialize()
         samples = await store.sample_subscribers(3)
         out.write(t("demo.banner") + "\n")
-        out.write(f"{t('demo.database')} {settings.demo_database}\n")  # a path: not localised
+        out.write(f"{t('demo.database')} {store.name}\n")  # a path or URL: not localised
         numbers = "، ".join(s.subscription_number for s in samples)
         out.write(t("demo.sample_subscriptions", numbers=numbers) + "\n")
         phone = samples[0].phone if samples else None

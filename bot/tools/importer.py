@@ -24,9 +24,7 @@ from bot.billing.billing import bill_input, bill_row
 from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
 from bot.notify import notices
 from bot.payments import reconcile
-from bot.store.core import insert_bills
 from bot.store.models import Subscriber
-from bot.store.payments import settle_earlier_bills
 from bot.text.fmt import parse_jalali
 from bot.text.normalise import normalize_text, parse_int
 from bot.text.personal import normalize_mobile, normalize_national_id
@@ -269,15 +267,15 @@ async def import_bills(store: Any, path: Path, accept_valid: bool = False) -> Im
     report.rejected.sort()
     if report.rejected and not accept_valid:
         return report
-    async with store.transaction() as conn:
-        ids = await insert_bills(conn, [row for _, row in rows])
+    async with store.unit() as uow:
+        ids = await uow.add_bills([row for _, row in rows])
         for bill_id, (subscriber, row) in zip(ids, rows, strict=True):
             if row["paid_at"] is not None and row["previous_balance"] > 0:
-                await settle_earlier_bills(conn, subscriber.id, row["year"], row["period"],
-                                           row["paid_at"])
+                await uow.settle_earlier_bills(subscriber.id, row["year"], row["period"],
+                                               row["paid_at"])
             if row["paid_at"] is None:
-                await notices.enqueue_new_bill(conn, subscriber.id, {**row, "id": bill_id})
-            await notices.consumption_alert(conn, subscriber, row["consumption"], row["days"],
+                await notices.enqueue_new_bill(uow, subscriber.id, {**row, "id": bill_id})
+            await notices.consumption_alert(uow, subscriber, row["consumption"], row["days"],
                                             ref=f"bill:{bill_id}")
     report.imported = len(ids)
     return report

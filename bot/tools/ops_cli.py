@@ -28,7 +28,7 @@ from bot.services import workflow
 from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
 from bot.settings import Settings
-from bot.store import SqliteStore, Store
+from bot.store import Store, open_store
 from bot.text.fmt import digits
 from bot.text.i18n import t
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace, settings: Settings, *,
     if refusal:
         print(t("ops.cli_error", message=refusal), file=sys.stderr)
         return 1
-    store = await SqliteStore(path).open()
+    store = await open_store(path)
     try:
         return await _dispatch(args, settings, store, request)
     except workflow.WorkflowError as exc:
@@ -274,8 +274,7 @@ async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
     area = find_area(place_text, home_schedule())
     outage = notices.build_outage(area.place.city, area.zone, _moment(args.start),
                                   _moment(args.end), args.reason)
-    async with store.transaction() as conn:
-        count = len(await notices.outage_chats(conn, outage.city, outage.zone))
+    count = len(await store.outage_chats(outage.city, outage.zone))
     print(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
     if not count:
         print(t("ops.outage_none"))
@@ -287,8 +286,8 @@ async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
         if normalize_text(input(t("ops.cli_sure_outage", count=count) + " ")).lower() not in YES:
             print(t("ops.outage_cancelled"))
             return 1
-    async with store.transaction() as conn:
-        _, sent = await notices.enqueue_outage(conn, outage, actor)
+    async with store.unit() as uow:
+        _, sent = await notices.enqueue_outage(uow, outage, actor)
     print(t("ops.outage_sent", count=sent))
     return 0
 
