@@ -1,6 +1,10 @@
 """The SQLite engine (aiosqlite): one writer and one reader connection, WAL, migrations.
 
-Writes are serialised on the writer connection by an asyncio lock.
+Writes are serialised on the writer connection by an asyncio lock. aiosqlite runs each
+statement in the connection's own thread, so a statement whose caller was cancelled
+still runs: BEGIN, COMMIT and ROLLBACK are therefore awaited as shielded tasks, and a
+cancelled or failed transaction hands the writer to a clean-up task that lets the
+statement end, rolls back and only then frees the writer (issue 10, item 1).
 """
 
 from __future__ import annotations
@@ -8,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,8 @@ import aiosqlite
 
 from bot.store.base import SqlStore
 from bot.store.engine import Row, dependency_order, migration_files
+
+log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 
@@ -70,6 +78,7 @@ class SqliteDatabase:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     @property
     def name(self) -> str:
@@ -131,16 +140,48 @@ class SqliteDatabase:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
-        """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any error."""
+        """BEGIN IMMEDIATE … COMMIT on the writer. On any error or cancellation, the
+        statement in flight ends, the transaction is rolled back and the writer freed,
+        whatever happens to the caller meanwhile."""
         writer = self._open_writer()
-        async with self._write_lock:
-            await writer.execute("BEGIN IMMEDIATE")
+        await self._write_lock.acquire()
+        step: asyncio.Future[Any] | None = asyncio.ensure_future(self._begin(writer))
+        try:
+            await asyncio.shield(step)
+            step = None
+            yield SqliteConnection(writer)
+            step = asyncio.ensure_future(writer.execute("COMMIT"))
+            await asyncio.shield(step)
+        except BaseException as exc:
+            cleanup = asyncio.ensure_future(self._roll_back(writer, step))
+            self._cleanups.add(cleanup)
+            cleanup.add_done_callback(self._cleanups.discard)
+            if not isinstance(exc, asyncio.CancelledError):  # a cancelled caller goes on
+                await asyncio.shield(cleanup)
+            raise
+        self._write_lock.release()
+
+    @staticmethod
+    async def _begin(writer: aiosqlite.Connection) -> None:
+        if writer.in_transaction:  # a rollback failed earlier: never build on its leftovers
+            log.warning("the writer was left inside a transaction: rolling it back")
+            await writer.execute("ROLLBACK")
+        await writer.execute("BEGIN IMMEDIATE")
+
+    async def _roll_back(self, writer: aiosqlite.Connection,
+                         step: asyncio.Future[Any] | None) -> None:
+        """Let the statement in flight end, roll back, free the writer."""
+        try:
+            if step is not None:
+                with contextlib.suppress(BaseException):
+                    await step
             try:
-                yield SqliteConnection(writer)
-            except BaseException:
                 await writer.execute("ROLLBACK")
-                raise
-            await writer.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if writer.in_transaction:  # tried again before the next BEGIN
+                    log.warning("rollback failed: %s", exc)
+        finally:
+            self._write_lock.release()
 
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[SqliteConnection]:
