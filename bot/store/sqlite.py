@@ -4,7 +4,9 @@ Writes are serialised on the writer connection by an asyncio lock. aiosqlite run
 statement in the connection's own thread, so a statement whose caller was cancelled
 still runs: BEGIN, COMMIT and ROLLBACK are therefore awaited as shielded tasks, and a
 cancelled or failed transaction hands the writer to a clean-up task that lets the
-statement end, rolls back and only then frees the writer (issue 10, item 1).
+statement end, rolls back and only then frees the writer (issue 10, item 1). The files are private to the bot's user: the
+directory 0700, the database (and so its WAL and shared-memory files, which SQLite
+creates with the database's mode) 0600 (item 14).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
@@ -24,8 +27,12 @@ from bot.store.base import SqlStore
 from bot.store.engine import Row, dependency_order, migration_files
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every call, with its parameters (phone numbers…), at DEBUG: never let
+# them reach a log, whatever level the bot runs at (issue 10, item 20).
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 MEMORY = ":memory:"
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
 class SqliteConnection:
@@ -91,15 +98,31 @@ class SqliteDatabase:
         return str(self.path) == MEMORY
 
     async def open(self) -> None:
-        """Connect, and apply pending migrations."""
+        """Create the private files if needed, connect, and apply pending migrations."""
         if self._writer is not None:
             return
-        if not self.in_memory:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._private_files()
         self._writer = await self._connect()
         await self._writer.execute("PRAGMA journal_mode=WAL")
         await self.migrate()
         self._reader = self._writer if self.in_memory else await self._connect()
+        self._private_files()
+
+    def _private_files(self) -> None:
+        """A new directory 0700 and a new database 0600; existing files of the database
+        made private too (its WAL and shared-memory files inherit the database's mode)."""
+        if self.in_memory:
+            return
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=PRIVATE_DIR)
+            folder.chmod(PRIVATE_DIR)  # mkdir's mode is masked by the umask
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(f"{self.path}{suffix}")
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_FILE)
 
     async def close(self) -> None:
         """Wait for the writer to be free, then close both connections."""
