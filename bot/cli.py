@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="console chat with the real bot on the demo database")
     demo.add_argument("--size", type=int, default=3000, help="subscribers in a new demo database")
     data = sub.add_parser("demo-data", help="create a database with generated demo data")
-    data.add_argument("--database", type=Path, help="database file (default: the demo database)")
+    data.add_argument("--database", help="SQLite file or postgresql:// URL (default: the demo database)")
     data.add_argument("--size", type=int, default=3000)
     data.add_argument("--seed", type=int, default=1398)
     imp = sub.add_parser("import", help="import the utility's CSV exports (docs/import.md)")
@@ -129,11 +129,11 @@ async def _demo(settings: Settings, size: int) -> int:
     return await run_console(settings, demo_size=size)
 
 
-async def _demo_data(path: Path, size: int, seed: int) -> int:
+async def _demo_data(database: str, size: int, seed: int) -> int:
     from bot.store import open_store
     from bot.tools.demo_data import generate
 
-    store = await open_store(path)
+    store = await open_store(database)
     try:
         summary = await generate(store, size, seed=seed)
     finally:
@@ -196,3 +196,4 @@ async def _migrate(settings: Settings) -> int:
     finally:
         await store.close()
     return 0
+

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import string
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,8 +38,9 @@ class Settings(BaseSettings):
     platform: Platform = Platform.TELEGRAM
     base_url: str | None = Field(None, description="Bot API base URL override")
     base_file_url: str | None = Field(None, description="Bot API file URL override")
-    database: Path = Path("data/abfa.sqlite3")
-    demo_database: Path = Path("data/demo.sqlite3")
+    database: str = Field("data/abfa.sqlite3",
+                          description="SQLite file, or postgresql://user:password@host/db")
+    demo_database: str = Field("data/demo.sqlite3", description="the console demo's database")
     operators: Annotated[frozenset[int], NoDecode] = frozenset()
     operators_chat: int | None = None
     webhook_url: str | None = None
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
             parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
             return frozenset(int(p) for p in parts)
         return value
+
+    @field_validator("database", "demo_database", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     @field_validator("tariff_schedule")
     @classmethod
@@ -156,4 +163,15 @@ def load_settings(**overrides: object) -> Settings:
 def _shown(value: object, field: str) -> str:
     if field in SECRET_FIELDS:
         return "<hidden>"
+    if field in {"database", "demo_database"} and isinstance(value, str):
+        return repr(without_password(value))
     return repr(value)
+
+
+def without_password(url: str) -> str:
+    """A database setting safe to show: the password of a URL replaced by ***."""
+    parts = urlsplit(url)
+    if not parts.scheme or parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

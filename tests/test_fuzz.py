@@ -14,6 +14,8 @@ After every action:
 The states every run reached are printed (pytest -s) and each conversation must be
 entered at least once. CI replays the same examples (derandomized); for a long,
 exploring run: `FUZZ_RANDOM=1 FUZZ_EXAMPLES=100 .venv/bin/python -m pytest tests/test_fuzz.py`.
+They run on SQLite only (`one_engine`): they try the handlers, which are the same on
+every engine, and the store's behaviour on PostgreSQL is what the other tests check.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from tests.reliability_fixtures import (
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))  # per entry; raise it for a long run
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))  # CI replays the same examples; this explores
+pytestmark = pytest.mark.one_engine
 USERS = itertools.count(5_000_001)
 VISITED: set[tuple[str, object]] = set()
 DIGIT_SETS = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"

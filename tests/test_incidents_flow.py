@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.identifiers import format_code, is_valid
@@ -16,9 +14,9 @@ OPERATORS_CHAT = -100600
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(database: str) -> Settings:
     """Test settings with an operators' chat and a custom emergency number."""
-    return load_settings(database=tmp_path / "abfa.sqlite3", operators=frozenset({OPERATOR_ID}),
+    return load_settings(database=database, operators=frozenset({OPERATOR_ID}),
                          operators_chat=OPERATORS_CHAT, emergency_phone="۱۲۲", max_document_mb=2)
 
 

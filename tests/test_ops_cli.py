@@ -10,7 +10,7 @@ import pytest
 
 from bot.identifiers import format_code
 from bot.settings import Settings
-from bot.store import SqliteStore
+from bot.store import open_store
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.tools import ops_cli
@@ -68,7 +68,7 @@ async def test_whole_pass_from_the_command_line(running, settings, capsys) -> No
     texts = [c.text for c in api.calls if c.method == "sendMessage" and c.chat_id == APPLICANT]
     assert len(texts) == 5 and "بسته شد" in texts[-1]
 
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
         request = await store.request_row(code)
         assert request.status == "closed" and request.invoice_amount == 1_200_000
@@ -118,7 +118,7 @@ async def test_refusals_change_nothing(running, settings, capsys, argv, error) -
     await running.store.close()
     assert await ops(settings, *(a.format(code=code) for a in argv)) == 1
     assert t(error) in capsys.readouterr().err
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
         request = await store.request_row(code)
         assert (request.status, request.stage, request.invoice_amount) == ("open", "registered",
@@ -156,7 +156,7 @@ async def test_outage_and_blocked_chat_from_the_command_line(running, settings, 
     api = FakeBotAPI(lambda call: blocked() if call.chat_id == 862 else None)
     assert await ops(settings, "notify-pending", api=api) == 0
     assert t("ops.cli_outbox", sent=1, failed=1, retried=0, floods=0) in capsys.readouterr().out
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
         assert (await store.chat(862)).blocked
     finally:

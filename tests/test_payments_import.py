@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli import main
 from bot.identifiers import BillId, PaymentId
-from bot.store import SqliteStore
+from bot.store import open_store
 from bot.text import fmt
 from bot.tools.importer import import_payments
 from tests.billing_fixtures import seed_bills, seed_subscriber
@@ -113,7 +113,7 @@ async def test_the_command_line(running, settings, tmp_path, capsys, monkeypatch
                              f"1404/02/30,Z1\n", encoding="utf-8")
     assert await asyncio.to_thread(main, ["import", "payments", str(path)]) == 0
     assert "1 imported" in capsys.readouterr().out
-    store = await SqliteStore(settings.database).open()
+    store = await open_store(settings.database)
     try:
         assert (await store.bill(bill.id)).payment_ref == "Z1"
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +32,9 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(database: str) -> Settings:
     """Test settings with an operators' chat and a small lookup limit."""
-    return load_settings(database=tmp_path / "abfa.sqlite3", operators=frozenset({OPERATOR_ID}),
+    return load_settings(database=database, operators=frozenset({OPERATOR_ID}),
                          operators_chat=OPERATORS_CHAT, emergency_phone="۱۲۲",
                          max_document_mb=5, lookups_per_minute=4)
 

@@ -66,3 +66,21 @@ def test_the_token_is_never_shown_in_errors(monkeypatch):
     assert "SECRET" not in str(caught.value)
     monkeypatch.delenv("ABFA_PLATFORM")
     assert "SECRET" not in repr(load_settings())
+
+
+def test_database_is_a_sqlite_file_or_a_postgresql_url(monkeypatch):
+    from pathlib import Path
+
+    from bot.cli import build_parser
+    from bot.store import store_for
+
+    url = "postgresql://abfa:s3cret@db.example:5432/abfa"
+    monkeypatch.setenv("ABFA_DATABASE", url)
+    settings = load_settings()
+    assert settings.database == url  # not mangled into a path
+    store = store_for(settings.database)
+    assert store.engine == "postgresql"
+    assert store.name == "postgresql://abfa:***@db.example:5432/abfa"
+    assert store_for(load_settings(database=Path("data/x.sqlite3")).database).engine == "sqlite"
+    args = build_parser().parse_args(["demo-data", "--database", url])
+    assert args.database == url  # the command line keeps it a URL too

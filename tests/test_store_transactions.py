@@ -1,5 +1,6 @@
 """The writer is never left inside a transaction, whatever is cancelled or fails, and the
-store recovers by itself once a held lock or a full disk is gone (issue 10, item 1)."""
+store recovers by itself once a held lock, a full disk or a dropped connection is gone
+(issue 10, item 1). PostgreSQL's tests run when a server is given (see conftest)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sqlite3
 
 import pytest
 
-from bot.store import SqliteStore
+from bot.store import SqliteStore, open_store
+from bot.store.request_models import NewRequest
 
 
 @pytest.fixture
@@ -91,3 +93,52 @@ async def test_close_waits_for_a_rollback_in_flight(sqlite_store, tmp_path):
     await sqlite_store.open()
     await sqlite_store.upsert_chat(9, 9, "ح", None)
     assert await sqlite_store.chat(9) is not None
+
+
+async def test_postgresql_cancelled_while_waiting_for_a_row_lock(postgres_database):
+    import asyncpg
+
+    store = await open_store(postgres_database)
+    request = await store.create_request(NewRequest(
+        kind="incident", service="leak", chat_id=1, user_id=1, stage="registered"))
+    holder = await asyncpg.connect(postgres_database)  # an operator's CLI, mid-transaction
+    held = holder.transaction()
+    await held.start()
+    await holder.execute("SELECT id FROM requests WHERE id=$1 FOR UPDATE", request.id)
+
+    async def note() -> None:
+        async with store.unit() as uow:
+            locked = await uow.lock_request(request.code)  # waits for the holder
+            await uow.add_audit("cli:test", "note", {}, request_id=locked.id)
+
+    waiting = asyncio.create_task(note())
+    await asyncio.sleep(0.3)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 5)
+    await held.rollback()
+    await holder.close()
+    await asyncio.wait_for(note(), 10)  # the same write now goes through
+    notes = [r for r in await store.request_rows(request.id, "audit") if r["action"] == "note"]
+    assert len(notes) == 1  # the cancelled one left nothing behind
+    await store.close()
+
+
+async def test_postgresql_recovers_when_its_connection_is_killed(postgres_database):
+    import asyncpg
+
+    store = await open_store(postgres_database)
+    await store.upsert_chat(1, 1, "الف", None)
+    pid = (await store.db.fetchone("SELECT pg_backend_pid()"))[0]
+    admin = await asyncpg.connect(postgres_database)
+    await admin.execute("SELECT pg_terminate_backend($1)", pid)  # a restart, a network cut
+    await admin.close()
+    await store.upsert_chat(2, 2, "ب", None)  # a write on the dropped connection
+    assert await store.chat(2) is not None
+    for pid in {row[0] for row in await asyncio.gather(
+            *[store.db.fetchone("SELECT pg_backend_pid()") for _ in range(3)])}:
+        admin = await asyncpg.connect(postgres_database)
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        await admin.close()
+    assert await store.chat(1) is not None  # a read on a dropped connection
+    await store.close()

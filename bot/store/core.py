@@ -27,15 +27,21 @@ BILL_COLUMNS = (
 )
 
 
-def _sql_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+# Columns of text holding numbers or codes: a number given for them is stored as its text
+# (as SQLite's TEXT affinity does; PostgreSQL accepts only text for a text column).
+TEXT_COLUMNS = frozenset({
+    "subscription_number", "file_number", "bill_id", "national_id", "phone", "payment_id",
+    "contract_capacity", "consumption", "average_daily", "allowed", "excess_use",
+})
+
+
+def _sql_value(value: Any, column: str = "") -> Any:
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, Decimal) or (column in TEXT_COLUMNS and isinstance(value, int | float)):
+        return str(value)
     return value
 
 
@@ -62,7 +68,7 @@ async def insert_bills(conn: Connection, bills: Iterable[Mapping[str, Any]]) -> 
         row = dict(bill)
         row["lines_json"] = json.dumps([[c, int(a)] for c, a in row.pop("lines", ())])
         ids.append(await insert_id(
-            conn, sql, (*(_sql_value(row.get(col)) for col in BILL_COLUMNS), now)))
+            conn, sql, (*(_sql_value(row.get(col), col) for col in BILL_COLUMNS), now)))
     return ids
 
 
@@ -202,7 +208,7 @@ class CoreQueries:
         sql = _insert_sql("subscribers", (*SUBSCRIBER_COLUMNS, "created_at"))
         now = now_utc().isoformat()
         values = [
-            (*(_sql_value(row.get(col)) for col in SUBSCRIBER_COLUMNS), now) for row in rows
+            (*(_sql_value(row.get(col), col) for col in SUBSCRIBER_COLUMNS), now) for row in rows
         ]
         async with self.db.transaction() as conn:
             await conn.executemany(sql, values)

@@ -27,8 +27,8 @@ from bot.platform import profile_for
 from bot.services import workflow
 from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
-from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.settings import Settings, without_password
+from bot.store import Store, is_postgres, open_store
 from bot.text.fmt import digits
 from bot.text.i18n import t
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
@@ -94,18 +94,21 @@ def add_parser(subparsers: Any) -> None:
     unknown.add_argument("--limit", type=int, default=30, help=_help("limit"))
 
 
-def database_or_refusal(settings: Settings) -> tuple[Path, str | None]:
+def database_or_refusal(settings: Settings) -> tuple[str, str | None]:
     """The database an `ops` command works on, and why it must not run, if so.
 
     Staff run these commands from wherever they are; with no ABFA_DATABASE the default
     path is relative to the working directory, and opening it would silently create an
     empty database there. So the command says which file it uses and refuses one that
-    does not exist (the bot, `migrate` or `import` create it).
+    does not exist (the bot, `migrate` or `import` create it). A PostgreSQL URL is used
+    as it is (shown without its password).
     """
+    if is_postgres(settings.database):
+        return without_password(settings.database), None
     path = Path(settings.database).expanduser().resolve()
     if not path.is_file():
-        return path, t("ops.cli_no_database")
-    return path, None
+        return str(path), t("ops.cli_no_database")
+    return str(path), None
 
 
 async def run(args: argparse.Namespace, settings: Settings, *,
@@ -117,7 +120,7 @@ async def run(args: argparse.Namespace, settings: Settings, *,
     if refusal:
         print(t("ops.cli_error", message=refusal), file=sys.stderr)
         return 1
-    store = await open_store(path)
+    store = await open_store(settings.database if is_postgres(settings.database) else path)
     try:
         return await _dispatch(args, settings, store, request)
     except workflow.WorkflowError as exc:
