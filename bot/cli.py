@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--payment-id", help="with a bill ID: that one bill")
     qr.add_argument("--output", type=Path, help="PNG file (default: qr-NUMBER.png)")
     qr.add_argument("--username", help="the bot's username (default: ABFA_BOT_USERNAME)")
+    copy = sub.add_parser("copy-database", help="copy a whole database to another engine "
+                          "(SQLite file or postgresql:// URL), checked table by table")
+    copy.add_argument("source", metavar="FROM", help="the database to copy")
+    copy.add_argument("target", metavar="TO", help="the database to fill (must be empty)")
+    copy.add_argument("--overwrite", action="store_true",
+                      help="replace every row of a target that is not empty")
     from bot.tools import ops_cli
     from bot.understand.cli import add_parser as add_understand
 
@@ -84,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "qr":
         return _qr(settings, args)
+    if args.command == "copy-database":
+        return asyncio.run(_copy_database(args.source, args.target, args.overwrite))
     if args.command == "ops":
         from bot.tools import ops_cli
 
@@ -197,3 +205,29 @@ async def _migrate(settings: Settings) -> int:
         await store.close()
     return 0
 
+
+async def _copy_database(source: str, target: str, overwrite: bool) -> int:
+    from bot.store import is_postgres, open_store
+    from bot.store.copy import CopyError, copy_database
+
+    if not is_postgres(source) and not Path(source).is_file():
+        print(f"no such database: {source}", file=sys.stderr)
+        return 1
+    origin = await open_store(source)
+    try:
+        destination = await open_store(target)
+        try:
+            report = await copy_database(origin, destination, overwrite=overwrite)
+        finally:
+            await destination.close()
+    except CopyError as exc:
+        print(f"nothing copied: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await origin.close()
+    print(f"{origin.name} -> {destination.name}")
+    print("\n".join(report.lines()))
+    if not report.ok:
+        print("the copy does not match its source", file=sys.stderr)
+        return 1
+    return 0
