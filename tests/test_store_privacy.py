@@ -54,3 +54,18 @@ async def test_no_sql_parameter_reaches_a_debug_log(store, caplog):
     subscriber = await seed_subscriber(store, phone=PHONE)
     assert (await store.subscriber(subscriber.id)).phone == PHONE
     assert PHONE not in caplog.text
+
+
+async def test_a_failed_statement_carries_no_personal_data(store, caplog):
+    """PostgreSQL's errors show the failing row (DETAIL) and asyncpg's the bad value:
+    neither may reach a log with the traceback."""
+    errors = []
+    for bad in ({"name": None}, {"zone": PHONE}):  # NOT NULL; a phone where a number goes
+        try:
+            await seed_subscriber(store, phone=PHONE, **bad)
+        except Exception as exc:
+            errors.append(exc)
+            logging.getLogger("test").error("the import failed", exc_info=exc)
+    assert errors  # at least the NOT NULL one, on every engine
+    assert PHONE not in caplog.text
+    assert all(PHONE not in str(exc) for exc in errors)

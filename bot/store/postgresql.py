@@ -21,8 +21,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import asyncpg
 
@@ -40,6 +41,34 @@ POOL_MIN, POOL_MAX = 1, 10
 CONNECTION_LOST = (asyncpg.InterfaceError, asyncpg.InternalClientError,
                    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
                    OSError)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# A parameter's value in asyncpg's message, a typed value in PostgreSQL's.
+_CLIENT_VALUE = re.compile(r"^(invalid input for query argument \$\d+[^:]*): .* (\([^()]*\))$",
+                           re.DOTALL)
+_SERVER_VALUE = re.compile(r'(syntax for type [\w ]+: |value )"[^"]*"')
+
+
+def private(call: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Errors without the data: PostgreSQL puts the failing row in an error's DETAIL and
+    asyncpg a bad parameter's value in its message, and both would reach the logs with
+    the traceback (phone numbers…). Keep the error and its message, drop the values
+    (issue 10, item 20)."""
+
+    @functools.wraps(call)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await call(*args, **kwargs)
+        except asyncpg.PostgresError as exc:
+            exc.detail = None
+            if exc.args and isinstance(exc.args[0], str):
+                text = _CLIENT_VALUE.sub(r"\1 \2", exc.args[0])
+                exc.args = (_SERVER_VALUE.sub(r'\1"…"', text), *exc.args[1:])
+            raise
+
+    return wrapper
 
 
 @functools.lru_cache(maxsize=1024)
@@ -73,24 +102,29 @@ class PgConnection:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
+    @private
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""
         return _rowcount(await self._conn.execute(numbered(sql), *params))
 
+    @private
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters (one round trip)."""
         batch = [tuple(r) for r in rows]
         if batch:
             await self._conn.executemany(numbered(sql), batch)
 
+    @private
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a query."""
         return list(await self._conn.fetch(numbered(sql), *params))
 
+    @private
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row, or None."""
         return await self._conn.fetchrow(numbered(sql), *params)
 
+    @private
     async def copy_rows(self, table: str, columns: Sequence[str],
                         rows: Sequence[Sequence[Any]]) -> None:
         """Insert many rows with COPY."""
@@ -144,6 +178,7 @@ class PostgresDatabase:
             raise RuntimeError("database is not open")
         return self._pool
 
+    @private
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a read outside any transaction (tried again once on a new
         connection when the pool's was dropped)."""
@@ -209,7 +244,12 @@ class PostgresDatabase:
         under an advisory lock (two processes starting at once migrate one after the other)."""
         applied = []
         async with self.pool.acquire() as conn:
+            done: set[int] = set()
+            if await conn.fetchval("SELECT to_regclass('schema_version')") is not None:
+                done = {r[0] for r in await conn.fetch("SELECT version FROM schema_version")}
             for number, path in migration_files(self.engine):
+                if number in done:
+                    continue
                 async with conn.transaction():
                     await conn.execute("SET LOCAL lock_timeout = 0")  # a long migration elsewhere
                     await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
