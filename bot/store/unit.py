@@ -11,6 +11,11 @@ Everything done through `uow` is committed together when the block ends, and rol
 back if it raises (or is cancelled). The feature packages decide *what* happens (which
 stage, which notice, which text); the unit only knows how it is stored, so no SQL and
 no driver type leaves bot/store/. Reads through the unit see the unit's own writes.
+
+A new step: write its SQL as a function of the area's module here (taking the engine's
+`Connection`, portable SQL with `?` placeholders, `RETURNING id` for a new row, `ON
+CONFLICT` for upserts; `conn.for_update` after a SELECT whose rows the unit will change),
+and add a one-line method below that calls it.
 """
 
 from __future__ import annotations
