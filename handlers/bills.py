@@ -50,7 +50,7 @@ from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
 from bot.text.normalise import digits_only
 from bot.throttle import limiter_for
-from handlers.common import answer_query, message_text, reply, show
+from handlers.common import ID, answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_proof,
     check_contact,
@@ -491,10 +491,10 @@ def build() -> list:
             },
             fallbacks=[],
         ),
-        CallbackQueryHandler(show_subscription, pattern=r"^bill:show:\d+$"),
-        CallbackQueryHandler(view_bill, pattern=r"^bill:view:\d+$"),
-        CallbackQueryHandler(previous_bills, pattern=r"^bill:prev:\d+:\d+$"),
-        CallbackQueryHandler(how_computed, pattern=r"^bill:how:\d+$"),
-        CallbackQueryHandler(why_high, pattern=r"^bill:why:\d+$"),
-        CallbackQueryHandler(chart, pattern=r"^bill:chart:\d+$"),
+        CallbackQueryHandler(show_subscription, pattern=rf"^bill:show:{ID}$"),
+        CallbackQueryHandler(view_bill, pattern=rf"^bill:view:{ID}$"),
+        CallbackQueryHandler(previous_bills, pattern=rf"^bill:prev:{ID}:{ID}$"),
+        CallbackQueryHandler(how_computed, pattern=rf"^bill:how:{ID}$"),
+        CallbackQueryHandler(why_high, pattern=rf"^bill:why:{ID}$"),
+        CallbackQueryHandler(chart, pattern=rf"^bill:chart:{ID}$"),
     ]

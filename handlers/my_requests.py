@@ -20,7 +20,7 @@ from bot.services.validation import InputError, check_upload
 from bot.store.request_models import Request
 from bot.text.i18n import t
 from bot.text.keyboards import inline, main_menu
-from handlers.common import answer_query, reply, show
+from handlers.common import ID, answer_query, reply, show
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
@@ -109,6 +109,7 @@ async def cancel_request(update: Update, ctx: Ctx) -> None:
 async def ask_document(update: Update, ctx: Ctx) -> int:
     """Ask for the document an operator requested for this request."""
     await answer_query(update)
+    ctx.user_data.pop(NAME, None)  # a new press replaces a wait for another document
     request = await _own_request(update, ctx)
     if request is None:
         return ConversationHandler.END
@@ -176,12 +177,12 @@ def build() -> list:
     return [
         CommandHandler("requests", list_requests),
         CallbackQueryHandler(list_requests, pattern=r"^req:list$"),
-        CallbackQueryHandler(show_request, pattern=r"^req:show:\d+$"),
-        CallbackQueryHandler(ask_cancel, pattern=r"^req:cancel:\d+$"),
-        CallbackQueryHandler(cancel_request, pattern=r"^req:cancel_yes:\d+$"),
+        CallbackQueryHandler(show_request, pattern=rf"^req:show:{ID}$"),
+        CallbackQueryHandler(ask_cancel, pattern=rf"^req:cancel:{ID}$"),
+        CallbackQueryHandler(cancel_request, pattern=rf"^req:cancel_yes:{ID}$"),
         ConversationHandler(
             name=NAME, persistent=True, allow_reentry=True,
-            entry_points=[CallbackQueryHandler(ask_document, pattern=r"^req:doc:\d+$")],
+            entry_points=[CallbackQueryHandler(ask_document, pattern=rf"^req:doc:{ID}$")],
             states={FILE: [MessageHandler(filters.ALL & ~filters.COMMAND, got_document)]},
             fallbacks=[],
         ),

@@ -30,6 +30,7 @@ from handlers.request_view import DOCUMENT_NOTE, process_title
 
 PAGE = 8
 AGES = (1, 3, 7, 30)
+MAX_PAGE = 10_000
 NONE = "-"
 
 
@@ -56,7 +57,13 @@ class QueueFilter:
         known = {p.id for p in (*services(), *incident_types())}
         return cls(service if service in known else None,
                    stage if stage != NONE and service in known else None,
-                   int(age) if age.isdigit() else 0, int(page) if page.isdigit() else 0)
+                   _small(age, max(AGES)), _small(page, MAX_PAGE))
+
+
+def _small(text: str, limit: int) -> int:
+    """A page or age from callback data: ASCII digits up to `limit`, else 0 (forged data
+    must not reach the database as an integer it cannot hold)."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= limit else 0
 
 
 def stage_title(proc: Process | None, stage: str) -> str:

@@ -27,7 +27,7 @@ from bot.text.i18n import t
 from bot.text.keyboards import inline
 from handlers import fallback
 from handlers import operator_views as views
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
 from handlers.request_view import process_title
 
 INPUT = 0
@@ -322,7 +322,7 @@ def build() -> list:
         ),
         CallbackQueryHandler(queue_page, pattern=r"^op:q:"),
         CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
-        CallbackQueryHandler(open_request, pattern=r"^op:open:\d+$"),
-        CallbackQueryHandler(choose, pattern=r"^op:(stages|docs):\d+$"),
+        CallbackQueryHandler(open_request, pattern=rf"^op:open:{ID}$"),
+        CallbackQueryHandler(choose, pattern=rf"^op:(stages|docs):{ID}$"),
         CallbackQueryHandler(stale, pattern=r"^op:"),
     ]

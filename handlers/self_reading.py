@@ -32,7 +32,7 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
 from handlers.tariff_menu import back_row, begin, stale_step
 
 NAME = "self_reading"
@@ -251,7 +251,7 @@ def build() -> list:
                 CommandHandler("reading", start),
             ],
             states={
-                PICK: [CallbackQueryHandler(pick, pattern=r"^sr:sub:\d+$"),
+                PICK: [CallbackQueryHandler(pick, pattern=rf"^sr:sub:{ID}$"),
                        MessageHandler(TEXT, pick_expected)],
                 NUMBER: [
                     CallbackQueryHandler(how_to_read, pattern="^sr:howto$"),

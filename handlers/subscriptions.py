@@ -25,7 +25,7 @@ from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import button_filter, choices, inline, main_menu
 from bot.text.normalise import digits_only
-from handlers.common import answer_query, message_text, reply, show
+from handlers.common import ID, answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_proof,
     check_contact,
@@ -235,7 +235,7 @@ def build() -> list:
             },
             fallbacks=[],
         ),
-        CallbackQueryHandler(confirm_remove, pattern=r"^subs:del:\d+$"),
-        CallbackQueryHandler(remove, pattern=r"^subs:delok:\d+$"),
+        CallbackQueryHandler(confirm_remove, pattern=rf"^subs:del:{ID}$"),
+        CallbackQueryHandler(remove, pattern=rf"^subs:delok:{ID}$"),
         CallbackQueryHandler(keep, pattern=r"^subs:keep$"),
     ]

@@ -174,7 +174,7 @@ def all_commands(app: Application) -> set[str]:
             for c in h.commands}
 
 
-_SAMPLES = ((r"\d+", "1"), (r"[\w-]+", "a"), (r"\w+", "a"), (r"[a-z_]+", "a"), (r"[a-z]+", "a"),
+_SAMPLES = ((r"[0-9]{1,18}", "1"), (r"\d+", "1"), (r"[\w-]+", "a"), (r"\w+", "a"), (r"[a-z_]+", "a"), (r"[a-z]+", "a"),
             (r"[0-9]+", "1"), (r".+", "x"), (r".*", ""))
 
 
