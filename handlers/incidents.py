@@ -30,7 +30,6 @@ from bot.services import catalog
 from bot.services.catalog import DocumentSpec
 from bot.services.validation import InputError, check_upload
 from bot.store.request_models import NewDocument, NewRequest
-from bot.text.fmt import number
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
 from bot.text.personal import normalize_phone
@@ -185,16 +184,13 @@ async def _submit(update: Update, ctx: Ctx) -> int:
               if draft.get(key)}
     photo = (NewDocument(**draft["photo"]),) if draft.get("photo") else ()
     operators = ctx.settings.operators_chat
-    where = (t("incident.alert_location", latitude=number(lat, 5), longitude=number(lon, 5))
-             if lat is not None and lon is not None
-             else t("incident.alert_address", address=draft.get("address", "")))
     request = await ctx.store.create_request(
         NewRequest(kind="incident", service=kind.id, chat_id=chat_id, user_id=user_id,
                    stage=kind.first_stage.id, fields=fields, latitude=lat, longitude=lon,
                    documents=photo, draft_id=draft.get("draft_id")),
         alert_chat=operators,
         alert_text=(lambda code: t("incident.operator_alert", type=kind.title,
-                                   code=format_code(code), where=where)) if operators else None,
+                                   code=format_code(code))) if operators else None,
     )
     ctx.user_data.pop(NAME, None)
     await reply(update, t("incident.submitted", type=kind.title, code=format_code(request.code),

@@ -114,18 +114,17 @@ async def _load(update: Update, ctx: Ctx, code: str) -> Request | None:
     return request
 
 
-async def _card(update: Update, ctx: Ctx, request: Request) -> None:
-    await reply(update, await views.card_text(ctx.store, request), views.actions(request))
+async def _card(ctx: Ctx, chat_id: int, request: Request) -> None:
+    await ctx.bot.send_message(chat_id, await views.card_text(ctx.store, request),
+                               reply_markup=views.actions(request))
 
 
-@operator_only
-async def open_request(update: Update, ctx: Ctx) -> None:
-    """A request's file: the card, its map location and the documents themselves."""
-    await answer_query(update)
-    request = await _load(update, ctx, _parts(update)[2])
-    if request is None or update.effective_chat is None:
-        return
-    chat_id = update.effective_chat.id
+async def send_file(ctx: Ctx, chat_id: int, code: str) -> bool:
+    """Send a request's file to an operator's private chat: its map location, the
+    documents themselves and the card with the action buttons. False if no such request."""
+    request = await ctx.store.request_row(code)
+    if request is None:
+        return False
     if request.latitude is not None and request.longitude is not None:
         await ctx.bot.send_location(chat_id, request.latitude, request.longitude)
     proc = process(request.kind, request.service)
@@ -135,7 +134,18 @@ async def open_request(update: Update, ctx: Ctx) -> None:
             await ctx.bot.send_photo(chat_id, doc["file_id"], caption=caption)
         else:
             await ctx.bot.send_document(chat_id, doc["file_id"], caption=caption)
-    await _card(update, ctx, request)
+    await _card(ctx, chat_id, request)
+    return True
+
+
+@operator_only
+async def open_request(update: Update, ctx: Ctx) -> None:
+    """A request's file: the card, its map location and the documents themselves."""
+    await answer_query(update)
+    if update.effective_chat is None:
+        return
+    if not await send_file(ctx, update.effective_chat.id, _parts(update)[2]):
+        await reply(update, t("ops.error_not_found"))
 
 
 @operator_only
@@ -217,8 +227,8 @@ async def sure(update: Update, ctx: Ctx) -> int:
     ctx.user_data.pop(DRAFT, None)
     await reply(update, t("ops.not_done"))
     request = await ctx.store.request_row(draft["code"])
-    if request is not None:
-        await _card(update, ctx, request)
+    if request is not None and update.effective_chat is not None:
+        await _card(ctx, update.effective_chat.id, request)
     return ConversationHandler.END
 
 
@@ -289,8 +299,8 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
     ctx.user_data.pop(DRAFT, None)
     await reply(update, await views.done_text(ctx.store, outcome, arg))
     request = await ctx.store.request_row(code)
-    if request is not None:
-        await _card(update, ctx, request)
+    if request is not None and update.effective_chat is not None:
+        await _card(ctx, update.effective_chat.id, request)
     return ConversationHandler.END
 
 

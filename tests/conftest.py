@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,15 +93,16 @@ class Running:
         await self.store.open()
         return await self.start()
 
-    def user(self, user_id: int, first_name: str = "مشترک") -> SimUser:
-        """A user talking to the current application (follows restarts)."""
-        return _FollowingUser(self, user_id, first_name)
+    def user(self, user_id: int, first_name: str = "مشترک", **where: Any) -> SimUser:
+        """A user talking to the current application (follows restarts); `chat=` and
+        `sender_chat=` put them in a group (see SimUser)."""
+        return _FollowingUser(self, user_id, first_name, **where)
 
 
 class _FollowingUser(SimUser):
-    def __init__(self, running: Running, user_id: int, first_name: str) -> None:
+    def __init__(self, running: Running, user_id: int, first_name: str, **where: Any) -> None:
         assert running.app is not None
-        super().__init__(running.app, running.api, user_id, first_name)
+        super().__init__(running.app, running.api, user_id, first_name, **where)
         self._running = running
 
     async def _feed(self, payload):  # type: ignore[override]

@@ -190,34 +190,50 @@ _update_ids = itertools.count(1)
 
 
 class SimUser:
-    """A user in a private chat who talks to the application through real Update objects."""
+    """A user who talks to the application through real Update objects: in their private
+    chat, or in a group when `chat` is given (e.g. {"id": -100…, "type": "supergroup",
+    "title": …}); `sender_chat` posts as that chat (anonymous admins, channels)."""
 
     def __init__(self, app: Application, api: FakeBotAPI, user_id: int,
-                 first_name: str = "مشترک", username: str | None = None) -> None:
+                 first_name: str = "مشترک", username: str | None = None, *,
+                 chat: dict[str, Any] | None = None,
+                 sender_chat: dict[str, Any] | None = None) -> None:
         self.app, self.api = app, api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
                      **({"username": username} if username else {})}
+        self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
+        self.sender_chat = sender_chat
         self._message_ids = itertools.count(1)
         self.replies: list[ApiCall] = []
 
     @property
     def id(self) -> int:
-        """The user's (and the private chat's) id."""
+        """The user's id (in a private chat, also the chat's)."""
         return int(self.user["id"])
 
+    @property
+    def chat_id(self) -> int:
+        """The chat the user writes in."""
+        return int(self.chat["id"])
+
     def _base_message(self, **content: Any) -> dict[str, Any]:
+        sender = {"sender_chat": self.sender_chat} if self.sender_chat else {}
         return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": self.id, "type": "private",
-                         "first_name": self.user["first_name"]},
-                "from": self.user, **content}
+                "chat": self.chat, "from": self.user, **sender, **content}
 
     async def _feed(self, payload: dict[str, Any]) -> list[ApiCall]:
         before = len(self.api.calls)
         data = {"update_id": next(_update_ids), **payload}
         await self.app.process_update(Update.de_json(data, self.app.bot))
-        replies = [c for c in self.api.sent(before) if c.chat_id == self.id]
+        replies = [c for c in self.api.sent(before) if c.chat_id == self.chat_id]
         self.replies = replies
         return replies
+
+    async def edit(self, message_id: int, text: str) -> list[ApiCall]:
+        """Edit one of the user's earlier text messages (an `edited_message` update)."""
+        message = self._base_message(text=text) | {"message_id": message_id,
+                                                    "edit_date": int(time.time())}
+        return await self._feed({"edited_message": message})
 
     def _text_message(self, text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
