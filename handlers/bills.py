@@ -49,7 +49,6 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
 from bot.text.normalise import digits_only
-from bot.throttle import limiter_for
 from handlers.common import ID, answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_proof,
@@ -59,6 +58,7 @@ from handlers.ownership import (
     find_subscriber,
     link_verified,
     looks_like_payment_id,
+    number_throttled,
     owned,
     phone_on_record,
     proof_error,
@@ -164,11 +164,8 @@ async def _inquire(update: Update, ctx: Ctx, text: str) -> int:
 
 async def _throttled_payable(update: Update, ctx: Ctx, bill_id: str, payment_id: str
                              ) -> Payable | str | None:
-    who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
-    if wait:
-        return t("common.throttled", seconds=wait)
-    return await ctx.store.payable(bill_id, payment_id)
+    throttled = await number_throttled(update, ctx)  # the same limit as every number lookup
+    return throttled or await ctx.store.payable(bill_id, payment_id)
 
 
 async def _show_invoice(update: Update, ctx: Ctx, payable: Payable) -> None:

@@ -46,7 +46,7 @@ from bot.text.i18n import t
 from bot.text.keyboards import contact_request, inline, main_menu
 from bot.text.normalise import digits_only
 from bot.text.personal import normalize_mobile
-from bot.throttle import limiter_for
+from bot.throttle import lookup_wait
 from handlers.common import answer_query, ensure_chat, reply, show
 
 PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
@@ -82,18 +82,17 @@ async def find_subscriber(update: Update, ctx: Ctx, text: str
     """The subscriber a typed subscription number or bill ID names, or (None, why not).
 
     Every well-formed number counts against `settings.lookups_per_minute` for the user
-    (bot/throttle.py): the answer tells whether a number is on file, so numbers must not
-    be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
+    (`number_throttled`, bot/throttle.py): the answer tells whether a number is on file,
+    so numbers must not be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
     a number that is not on file and whose service digit is another service (electricity,
     gas, …) gets a message naming both possibilities.
     """
     found = classify_number(text)
     if found.error is not None:
         return None, number_error(found.error)
-    who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
-    if wait:
-        return None, t("common.throttled", seconds=wait)
+    throttled = await number_throttled(update, ctx)
+    if throttled:
+        return None, throttled
     for candidate in found.candidates:
         if isinstance(candidate, BillId):
             subscriber = await ctx.store.subscriber_by_bill_id(candidate.digits)
@@ -107,6 +106,14 @@ async def find_subscriber(update: Update, ctx: Ctx, text: str
         return None, t("bills.unknown")
     service = t(f"bills.services.{SERVICE_TYPES[other[0] or 0]}")
     return None, t("bills.unknown_or_service", service=service)
+
+
+async def number_throttled(update: Update, ctx: Ctx) -> str | None:
+    """Count one lookup of a subscription number or bill ID by the user (every flow that
+    looks one up calls this first): None when allowed, else the message to show."""
+    who = update.effective_user.id if update.effective_user else update.effective_chat.id
+    wait = await lookup_wait(ctx.store, ctx.settings, "number", who)
+    return t("common.throttled", seconds=wait) if wait else None
 
 
 def default_nickname(subscriber: Subscriber) -> str:
@@ -199,7 +206,7 @@ async def check_payment_proof(update: Update, ctx: Ctx, subscriber: Subscriber, 
     subscription's last three bills: None when it proves ownership, else the error code
     (`throttled:<seconds>`, `bad_payment_id`, `payment_mismatch`, `no_bills`)."""
     who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "proof", ctx.settings.lookups_per_minute).wait(who)
+    wait = await lookup_wait(ctx.store, ctx.settings, "proof", who)
     if wait:
         return f"throttled:{wait}"
     bills = await ctx.store.bills(subscriber.id, limit=PROOF_BILLS)

@@ -14,7 +14,9 @@ water bill photo is not asked of a subscriber who proved ownership in this chat.
 Identification of an existing subscriber is otherwise the subscription number alone
 (valid check digit, on file), without phone verification: the utility checks ownership
 from the uploaded documents, and the bot shows nothing of the subscription's personal
-data. The request and its documents are stored in one transaction before the code is shown.
+data. Each number typed counts against the user's lookup limit (bot/throttle.py), and the
+summary prices the fee from the subscription's data only when the user has proven it is
+theirs. The request and its documents are stored in one transaction before the code is shown.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from bot.text.fmt import digits, now_utc, rials
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, choices, inline, main_menu
 from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.ownership import number_throttled, owned
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
@@ -205,6 +208,10 @@ async def got_subscription(update: Update, ctx: Ctx) -> int:
             number = parse_subscription(text)
         except IdentifierError as err:
             await reply(update, _subscription_error(err))
+            return SUBSCRIPTION
+        throttled = await number_throttled(update, ctx)  # found / not found: not an oracle
+        if throttled:
+            await reply(update, throttled)
             return SUBSCRIPTION
         subscriber = await ctx.store.subscriber_by_number(number.digits)
         if subscriber is None:
@@ -479,7 +486,7 @@ async def _ask(update: Update, ctx: Ctx) -> int:
     else:
         draft["editing"] = False
         park(ctx.user_data, draft)
-        await reply(update, await _summary(ctx, svc, draft), inline([
+        await reply(update, await _summary(update, ctx, svc, draft), inline([
             [(t("common.button_confirm"), "svc:confirm")],
             [(t("requests.button_edit"), "svc:edit")],
             [(t("requests.button_discard"), "svc:discard")],
@@ -487,7 +494,7 @@ async def _ask(update: Update, ctx: Ctx) -> int:
     return STATE_OF[step.kind]
 
 
-async def _summary(ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
+async def _summary(update: Update, ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
     lines = []
     if draft["subscription"]:
         lines.append(t("requests.summary_line", label=t("requests.label_subscription"),
@@ -513,8 +520,12 @@ async def _summary(ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
                            state=t("requests.document_sent") if doc.id in uploaded
                            else t("requests.document_skipped")))
     lines += [t("requests.summary_on_file", title=doc.title) for doc in _on_file(svc, draft)]
-    subscriber = await ctx.store.subscriber(draft["subscriber_id"]) if draft["subscriber_id"] else None
-    fee = expected_branch_fee(svc, subscriber, answers)
+    # The fee is priced from what the applicant typed, and from the subscription on file
+    # only when this user has proven it is theirs: a typed number is not a proof, and a
+    # stranger's units and use would show through the amount.
+    proven = (await owned(ctx, update.effective_chat.id, draft["subscriber_id"])
+              if draft["subscriber_id"] else None)
+    fee = expected_branch_fee(svc, proven.subscriber if proven else None, answers)
     out = [t("requests.summary", service=svc.title, details="\n".join(lines),
              fees=t("requests.fee_amount", amount=rials(fee)) if fee is not None
              else svc.fees.text)]

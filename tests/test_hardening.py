@@ -7,14 +7,23 @@ Application over the fake Bot API, like the rest of the suite.
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
+from bot.identifiers import SubscriptionNumber
+from bot.services import catalog
+from bot.services.drafts import plan
+from bot.services.fees import expected_branch_fee
+from bot.store import SqliteStore
+from bot.store.db import migration_files
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text.fmt import rials
 from bot.text.i18n import t
 from bot.tools.demo_data import generate
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import RecordAll, conversation_state
+from tests.requests_fixtures import answer_step, seed_subscriber
 
 HUGE = str(2**63)  # one more than SQLite's largest integer
 
@@ -189,4 +198,87 @@ async def test_item23_shared_sender_ids_get_no_state_across_groups(running, shar
         await sender.press(f"bill:show:{sub.id}")
     assert not running.app.user_data.get(shared)
     assert conversation_state(running.app, shared) == {}
+    assert await running.store.lookup_subjects() == 0  # no throttle bucket either
     assert await running.store.links(GROUP["id"]) == []
+
+
+# item 4 (and 21, and issue 14 item 6) ----------------------------------------------------
+async def test_item4_the_service_requests_subscription_step_is_throttled(running):
+    limit = running.settings.lookups_per_minute
+    await generate(running.store, 3, seed=10, periods=1)
+    numbers = [s.subscription_number for s in await running.store.sample_subscribers(3)]
+    user = running.user(610_401)
+    await user.press("svc:start:extra_siphon")
+    texts = []
+    for n in range(limit + 5):
+        replies = await user.send(SubscriptionNumber.build("11", "0003", f"{n:05d}").digits)
+        texts.append(replies[0].text)
+        await user.press("svc:start:extra_siphon")  # back to the subscription step
+    throttled = re.compile(re.escape(t("common.throttled", seconds=99)).replace("۹۹", ".+"))
+    assert not any(throttled.fullmatch(x) for x in texts[:limit])
+    assert all(throttled.fullmatch(x) for x in texts[limit:]), texts[limit:]
+    replies = await user.send(numbers[0])  # even a number on file: no answer either way
+    assert throttled.fullmatch(replies[0].text)
+
+
+async def _sewage_summary(running, user, number: str) -> str:
+    svc = catalog.service("sewage_branch")
+    replies = await user.press(f"svc:start:{svc.id}")
+    for step in plan(svc)[:-1]:
+        replies = await answer_step(user, svc, step.kind, step.item, number)
+    return replies[-1].text
+
+
+async def test_item4_the_sewage_summary_prices_only_a_proven_subscription(running):
+    svc = catalog.service("sewage_branch")
+    stranger = await seed_subscriber(running.store, units=7, phone="09121110000")
+    answers = {"sewage_diameter": svc.field("sewage_diameter").choices()[0].id}
+    fee = expected_branch_fee(svc, stranger, answers)
+    assert fee  # the units show through this amount
+    summary = await _sewage_summary(running, running.user(610_402), stranger.subscription_number)
+    assert rials(fee) not in summary and svc.fees.text in summary
+    owner = running.user(610_403)
+    await running.store.upsert_chat(owner.id, owner.id, "مالک", None)
+    await running.store.link_subscription(owner.id, stranger.id, "خانه")
+    await running.store.verify_link(owner.id, stranger.id)
+    assert rials(fee) in await _sewage_summary(running, owner, stranger.subscription_number)
+
+
+async def test_item4_the_limit_holds_across_processes(settings, store):
+    other = await SqliteStore(settings.database).open()  # a second bot process
+    try:
+        waits = [await s.take_lookup("number", 42, 3) for s in (store, other, store, other)]
+    finally:
+        await other.close()
+    assert waits[:3] == [0, 0, 0] and waits[3] > 0
+
+
+async def test_item21_idle_buckets_expire(store):
+    for user in range(200):
+        assert await store.take_lookup("number", user, 10, now=1000.0) == 0
+    assert await store.lookup_subjects() == 200
+    assert await store.take_lookup("track", 7, 10, now=1061.0) == 0  # a minute later
+    assert await store.lookup_subjects() == 1
+
+
+async def test_item7_migration_008_voids_proofs_made_in_groups(tmp_path, monkeypatch):
+    path = tmp_path / "old.sqlite3"
+    before_008 = [(n, p) for n, p in migration_files() if n < 8]
+    monkeypatch.setattr("bot.store.db.migration_files", lambda *_: before_008)
+    old = await SqliteStore(path).open()
+    sub = await seed_subscriber(old)
+    for chat in (GROUP["id"], 610_501):
+        await old.upsert_chat(chat, 610_501, "عضو", None)
+        await old.set_verified_phone(chat, "09121112233")
+        await old.link_subscription(chat, sub.id, "خانه")
+        await old.verify_link(chat, sub.id)
+    await old.close()
+    monkeypatch.undo()
+    store = await SqliteStore(path).open()
+    try:
+        assert await store.links(GROUP["id"]) == []
+        assert (await store.chat(GROUP["id"])).phone is None
+        assert [link.verified for link in await store.links(610_501)] == [True]
+        assert (await store.chat(610_501)).phone == "09121112233"
+    finally:
+        await store.close()

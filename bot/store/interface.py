@@ -137,6 +137,14 @@ class UnknownTextStore(Protocol):
     async def unknown_texts(self, limit: int = 50) -> list[UnknownText]: ...
 
 
+class LimitStore(Protocol):
+    """Lookup limits shared by every process (bot/store/limits.py)."""
+
+    async def take_lookup(self, kind: str, subject: int, limit: int, window: float = 60.0,
+                          now: float | None = None) -> int: ...
+    async def lookup_subjects(self) -> int: ...
+
+
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, Protocol):
+            UnknownTextStore, LimitStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

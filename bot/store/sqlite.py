@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.core import CoreQueries
 from bot.store.db import Database
+from bot.store.limits import LimitQueries
 from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.payments import PaymentQueries
@@ -14,7 +15,7 @@ from bot.store.unknown_texts import UnknownTextQueries
 
 
 class SqliteStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries,
-                  PaymentQueries, UnknownTextQueries):
+                  PaymentQueries, UnknownTextQueries, LimitQueries):
     """The bot's store on an aiosqlite database (WAL, foreign keys, migrations)."""
 
     def __init__(self, path: Path | str) -> None:
