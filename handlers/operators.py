@@ -148,16 +148,33 @@ async def open_request(update: Update, ctx: Ctx) -> None:
         await reply(update, t("ops.error_not_found"))
 
 
+def _version(text: str) -> int | None:
+    """The version a button carries (None when it has none: an older button)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+async def _shown_state(update: Update, ctx: Ctx, request: Request, version: int | None) -> bool:
+    """Whether the button was shown for the request as it is now; else say why (finished,
+    or changed since) and show the current card."""
+    try:
+        if request.status != "open":
+            raise workflow.WorkflowError("finished")
+        workflow.View(version=version).check(request)
+    except workflow.WorkflowError as exc:
+        await reply(update, t(f"ops.error_{exc.code}"))
+        if update.effective_chat is not None:
+            await _card(ctx, update.effective_chat.id, request)
+        return False
+    return True
+
+
 @operator_only
 async def choose(update: Update, ctx: Ctx) -> None:
     """Stage or document buttons of a request."""
     await answer_query(update)
     parts = _parts(update)
     request = await _load(update, ctx, parts[2])
-    if request is None:
-        return
-    if request.status != "open":
-        await reply(update, t("ops.error_finished"), views.actions(request))
+    if request is None or not await _shown_state(update, ctx, request, _version(parts[3])):
         return
     markup = views.stage_buttons(request) if parts[1] == "stages" else views.document_buttons(
         request)
@@ -177,17 +194,16 @@ IRREVERSIBLE = {"rej", "close"}  # asked «are you sure?» with the text before 
 async def start_action(update: Update, ctx: Ctx) -> int:
     """An action button: remember it and ask for its note, amount or reason."""
     await answer_query(update)
-    parts = [*_parts(update), "", "", ""]
-    action, code, arg = parts[2], parts[3], parts[4]
+    parts = [*_parts(update), "", "", "", ""]
+    action, code, version, arg = parts[2], parts[3], _version(parts[4]), parts[5]
     request = await ctx.store.request_row(code) if action in PROMPTS else None
     ctx.user_data.pop(DRAFT, None)  # a new action replaces any half-typed one
-    if request is None:
+    if request is None or version is None:
         await fallback.unknown_button(update, ctx)
         return ConversationHandler.END
-    if request.status != "open":
-        await reply(update, t("ops.error_finished"), views.actions(request))
+    if not await _shown_state(update, ctx, request, version):
         return ConversationHandler.END
-    ctx.user_data[DRAFT] = {"action": action, "code": code, "arg": arg}
+    ctx.user_data[DRAFT] = {"action": action, "code": code, "arg": arg, "version": version}
     rows = []
     if action in OPTIONAL:
         rows.append([(t("ops.button_skip"), "op:skip")])
@@ -239,6 +255,7 @@ async def _ask_sure(update: Update, ctx: Ctx, draft: dict, text: str | None) -> 
         raise workflow.WorkflowError("not_found")
     if request.status != "open":
         raise workflow.WorkflowError("finished")
+    workflow.View(version=draft.get("version")).check(request)  # no «sure?» on a stale view
     draft.update(text=text, confirming=True)
     code, service = format_code(request.code), process_title(request)
     if draft["action"] == "rej":
@@ -267,7 +284,7 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
         await fallback.unknown_button(update, ctx)
         return ConversationHandler.END
     action, code, arg = draft["action"], draft["code"], draft["arg"]
-    actor = _actor(update)
+    actor, view = _actor(update), workflow.View(version=draft.get("version"))
     try:
         if action in IRREVERSIBLE and not confirmed:
             if action == "rej":
@@ -275,25 +292,28 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
             return await _ask_sure(update, ctx, draft, text)
         if action == "inv":
             amount = None if from_tariff else workflow.parse_amount(text or "")
-            outcome = await workflow.issue_invoice(ctx.store, code, amount, actor)
+            outcome = await workflow.issue_invoice(ctx.store, code, amount, actor, view=view)
         elif text is None and action not in OPTIONAL:
             await reply(update, t("ops.need_text"))
             return INPUT
         elif action in {"next", "move"}:
-            outcome = await workflow.move(ctx.store, code, arg or None, actor, text)
+            outcome = await workflow.move(ctx.store, code, arg or None, actor, text, view=view)
         elif action == "close":
-            outcome = await workflow.close(ctx.store, code, actor, text)
+            outcome = await workflow.close(ctx.store, code, actor, text, view=view)
         elif action == "doc":
-            outcome = await workflow.ask_document(ctx.store, code, arg, actor, text)
+            outcome = await workflow.ask_document(ctx.store, code, arg, actor, text, view=view)
         elif action == "rej":
-            outcome = await workflow.reject(ctx.store, code, text or "", actor)
+            outcome = await workflow.reject(ctx.store, code, text or "", actor, view=view)
         else:
-            outcome = await workflow.add_note(ctx.store, code, text or "", actor)
+            outcome = await workflow.add_note(ctx.store, code, text or "", actor, view=view)
     except workflow.WorkflowError as exc:
         await reply(update, t(f"ops.error_{exc.code}"))
         if exc.code in {"not_found", "finished", "unknown_service", "unknown_stage",
-                        "same_stage", "last_stage", "unknown_document"}:
+                        "same_stage", "last_stage", "unknown_document", "stale"}:
             ctx.user_data.pop(DRAFT, None)
+            request = await ctx.store.request_row(code)
+            if exc.code == "stale" and request is not None and update.effective_chat:
+                await _card(ctx, update.effective_chat.id, request)  # the state as it is now
             return ConversationHandler.END
         return INPUT
     ctx.user_data.pop(DRAFT, None)
@@ -333,6 +353,6 @@ def build() -> list:
         CallbackQueryHandler(queue_page, pattern=r"^op:q:"),
         CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
         CallbackQueryHandler(open_request, pattern=rf"^op:open:{ID}$"),
-        CallbackQueryHandler(choose, pattern=rf"^op:(stages|docs):{ID}$"),
+        CallbackQueryHandler(choose, pattern=rf"^op:(stages|docs):{ID}:{ID}$"),
         CallbackQueryHandler(stale, pattern=r"^op:"),
     ]

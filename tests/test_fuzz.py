@@ -292,9 +292,9 @@ async def test_operator_draft_is_dropped_when_a_new_action_ends_the_conversation
     request = await running.store.create_request(NewRequest(
         kind="service", service="extra_siphon", chat_id=42, user_id=42, stage="registered"))
     operator = running.user(OPERATOR_ID)
-    await operator.press(f"op:act:note:{request.code}:")
+    await operator.press(f"op:act:note:{request.code}:0")
     assert conversation_state(running.app, OPERATOR_ID) == {"ops_input": 0}
-    replies = await operator.press("op:act:note:12345678901:")
+    replies = await operator.press("op:act:note:12345678901:0")
     assert [c.text for c in replies] == [t("common.expired_button")]
     assert conversation_state(running.app, OPERATOR_ID) == {}
     assert "ops_input" not in running.app.user_data[OPERATOR_ID]

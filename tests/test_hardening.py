@@ -6,6 +6,7 @@ Application over the fake Bot API, like the rest of the suite.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -13,17 +14,21 @@ import pytest
 
 from bot.identifiers import SubscriptionNumber
 from bot.services import catalog
+from bot.services.catalog import service
 from bot.services.drafts import plan
 from bot.services.fees import expected_branch_fee
+from bot.settings import Settings, load_settings
 from bot.store import SqliteStore
 from bot.store.db import migration_files
 from bot.store.request_models import NewDocument, NewRequest
-from bot.text.fmt import rials
+from bot.text.fmt import digits, rials
 from bot.text.i18n import t
 from bot.tools.demo_data import generate
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import RecordAll, conversation_state
 from tests.requests_fixtures import answer_step, seed_subscriber
+from tests.test_operators_flow import APPLICANT, new_request
+from tests.test_ops_cli import ops as ops_cli_run
 
 HUGE = str(2**63)  # one more than SQLite's largest integer
 
@@ -280,5 +285,77 @@ async def test_item7_migration_008_voids_proofs_made_in_groups(tmp_path, monkeyp
         assert (await store.chat(GROUP["id"])).phone is None
         assert [link.verified for link in await store.links(610_501)] == [True]
         assert (await store.chat(610_501)).phone == "09121112233"
+    finally:
+        await store.close()
+
+
+# item 6 -----------------------------------------------------------------------------------
+SECOND_OPERATOR = 900_002
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Two operators (the item 6 races need them)."""
+    return load_settings(database=tmp_path / "abfa.sqlite3",
+                         operators=frozenset({OPERATOR_ID, SECOND_OPERATOR}), emergency_phone="۱۲۲")
+
+
+async def _two_operators_at_one_card(running):
+    code = await new_request(running)
+    ops = [running.user(OPERATOR_ID, "اپراتور"), running.user(SECOND_OPERATOR, "همکار")]
+    for op in ops:
+        await op.press(f"op:open:{code}")
+    return code, ops
+
+
+async def test_item6_two_operators_pressing_next_move_the_request_once(running):
+    code, ops = await _two_operators_at_one_card(running)
+    label = t("ops.button_next", stage=service("tanker_water").stage("assessment").title)
+    for op in ops:
+        await op.tap(label)
+    answers = await asyncio.gather(*(op.send("بررسی شد") for op in ops))
+    texts = sorted(r[0].text for r in answers)
+    assert texts == sorted([t("ops.done_move", code=digits(code), stage=service(
+        "tanker_water").stage("assessment").title), t("ops.error_stale")])
+    request = await running.store.request_row(code)
+    assert request.stage == "assessment"
+    outbox = await running.store.outbox_messages(request_id=request.id, chat_id=APPLICANT)
+    assert [r["kind"] for r in outbox] == ["stage"]
+    stale = next(r for r in answers if r[0].text == t("ops.error_stale"))
+    assert stale[-1].inline  # the refused operator sees the card as it is now
+
+
+async def test_item6_a_second_invoice_does_not_overwrite_the_first(running):
+    code, ops = await _two_operators_at_one_card(running)
+    for op in ops:
+        await op.tap(t("ops.button_invoice"))
+    first = await ops[0].send("۲٬۰۰۰٬۰۰۰")
+    second = await ops[1].send("۳٬۰۰۰٬۰۰۰")
+    assert first[0].text.startswith("✅") and second[0].text == t("ops.error_stale")
+    request = await running.store.request_row(code)
+    assert request.invoice_amount == 2_000_000
+    outbox = await running.store.outbox_messages(request_id=request.id, chat_id=APPLICANT)
+    assert [r["kind"] for r in outbox] == ["invoice"]
+    # a button of the old card is refused at once, before any note is asked
+    replies = await ops[1].press(f"op:act:next:{code}:0")
+    assert replies[0].text == t("ops.error_stale")
+
+
+async def test_item6_the_cli_acts_only_on_the_state_it_expects(running, settings, capsys):
+    code = await new_request(running)
+    await running.store.close()
+    assert await ops_cli_run(settings, "move", code, "--expect-stage", "registered") == 0
+    assert await ops_cli_run(settings, "move", code, "--expect-stage", "registered") == 1
+    assert t("ops.error_stale") in capsys.readouterr().err
+    assert await ops_cli_run(settings, "show", code) == 0
+    version = int(capsys.readouterr().out.rsplit("version\t", 1)[1])
+    assert await ops_cli_run(settings, "invoice", code, "۱۰۰۰۰۰", "--expect-version",
+                             str(version - 1)) == 1
+    assert await ops_cli_run(settings, "invoice", code, "۱۰۰۰۰۰", "--expect-version",
+                             str(version)) == 0
+    store = await SqliteStore(settings.database).open()
+    try:
+        request = await store.request_row(code)
+        assert (request.stage, request.invoice_amount) == ("assessment", 100_000)
     finally:
         await store.close()

@@ -16,13 +16,21 @@ carries the amount in thousands of rials, the last digit of the Jalali year of i
 the month of issue as the "period". Because the payment ID carries whole thousands, an
 invoice amount is rounded DOWN to a multiple of 1,000 rials (as bills are, seed 002 item
 27), and that is the amount the applicant is told and pays.
+
+Actions apply once. Every change of a request bumps its `version`; an operator's button
+carries the version its screen was shown for, and the CLI may name the stage (or the
+version) it expects. `View` is that expectation: an action whose view is out of date
+is refused with `stale` (`_open_request`), and the write itself only succeeds on the
+version it read (`_update`), so two operators pressing «next stage» at once move the
+request one stage and one notice goes out, and a second invoice never overwrites the
+first unseen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosqlite
@@ -65,6 +73,24 @@ class Outcome:
     outbox_id: int | None
 
 
+@dataclass(frozen=True)
+class View:
+    """What an action expects the request to be (None: anything): the version its
+    screen was shown for, and/or the stage."""
+
+    version: int | None = None
+    stage: str | None = None
+
+    def check(self, request: Request) -> None:
+        """WorkflowError `stale` when the request has changed since this view."""
+        if (self.version is not None and request.version != self.version) or (
+                self.stage is not None and request.stage != self.stage):
+            raise WorkflowError("stale")
+
+
+ANY = View()
+
+
 def process_of(request: Request) -> Process:
     """The catalog entry of a request (WorkflowError `unknown_service` if it left the catalog)."""
     found = process(request.kind, request.service)
@@ -84,13 +110,14 @@ def _clean_note(note: str | None) -> str | None:
     return text or None
 
 
-async def _open_request(conn: aiosqlite.Connection, code: str) -> Request:
+async def _open_request(conn: aiosqlite.Connection, code: str, view: View) -> Request:
     row = await fetchone(conn, "SELECT * FROM requests WHERE code=?", (code,))
     if row is None:
         raise WorkflowError("not_found")
     request = Request.from_row(row)
     if request.status != "open":
         raise WorkflowError("finished")
+    view.check(request)
     return request
 
 
@@ -113,19 +140,30 @@ async def _history(conn: aiosqlite.Connection, request: Request, stage: str, not
     return int(cur.lastrowid or 0)
 
 
-async def _update(conn: aiosqlite.Connection, request: Request, **columns: Any) -> None:
+async def _update(conn: aiosqlite.Connection, request: Request, *, checked: bool = True,
+                  **columns: Any) -> Request:
+    """Change the request as it was read (its version), bumping the version; `stale`
+    when someone else changed it in between. `checked=False` for a fact that is no one's
+    decision on a view (a payment): it applies whatever the version. Returns the request
+    with its new version (for a second change in the same transaction)."""
     sets = ", ".join(f"{name}=?" for name in columns)
-    await conn.execute(f"UPDATE requests SET {sets}, updated_at=? WHERE id=?",
-                       (*columns.values(), now_utc().isoformat(), request.id))
+    where, key = ("id=? AND version=?", (request.id, request.version)) if checked else (
+        "id=?", (request.id,))
+    cur = await conn.execute(
+        f"UPDATE requests SET {sets}, updated_at=?, version=version+1 WHERE {where}",
+        (*columns.values(), now_utc().isoformat(), *key))
+    if cur.rowcount != 1:
+        raise WorkflowError("stale")
+    return replace(request, version=request.version + 1)
 
 
 async def move(store: Store, code: str, stage: str | None, actor: str,
-               note: str | None = None) -> Outcome:
+               note: str | None = None, view: View = ANY) -> Outcome:
     """Move a request to `stage` (any stage of its process but the current one), or to the
     next stage when `stage` is None."""
     clean = _clean_note(note)
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         proc = process_of(request)
         target = proc.next_stage(request.stage) if stage is None else proc.stage(stage)
         if target is None:
@@ -137,9 +175,10 @@ async def move(store: Store, code: str, stage: str | None, actor: str,
 
 
 async def _move_to(conn: aiosqlite.Connection, request: Request, proc: Process, target: Stage,
-                   note: str | None, actor: str) -> tuple[int, int | None]:
+                   note: str | None, actor: str, *, checked: bool = True
+                   ) -> tuple[int, int | None]:
     """Move to `target` with its history, audit row and notice; (audit id, outbox id)."""
-    await _update(conn, request, stage=target.id)
+    await _update(conn, request, checked=checked, stage=target.id)
     event = await _history(conn, request, target.id, note, actor)
     audit = await _audit(conn, actor, "move", request,
                          {"from": request.stage, "to": target.id, "note": note})
@@ -185,7 +224,7 @@ def tariff_amount(request: Request, proc: Process, subscriber: Any | None) -> in
 
 
 async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
-                        note: str | None = None) -> Outcome:
+                        note: str | None = None, view: View = ANY) -> Outcome:
     """Issue the invoice of a request: `amount` in rials, or None to take the branch fee
     from the tariff engine (only for services whose catalog entry says so)."""
     clean = _clean_note(note)
@@ -203,7 +242,7 @@ async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
         raise WorkflowError("bad_amount")
     bill_id, payment_id = await _free_invoice_ids(store, found.id, amount)
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         proc = process_of(request)
         await _update(conn, request, invoice_amount=amount, invoice_paid_at=None,
                       invoice_paid_ref=None, invoice_bill_id=bill_id,
@@ -225,7 +264,8 @@ async def invoice_paid(conn: aiosqlite.Connection, request: Request, *, referenc
     stage. Returns the stage it moved to, or None."""
     proc = process_of(request)
     actor = f"payment:{channel}"
-    await _update(conn, request, invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
+    request = await _update(conn, request, checked=False,  # a payment is a fact
+                            invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
     audit = await _audit(conn, actor, "paid", request,
                          {"amount": request.invoice_amount, "reference": reference,
                           "channel": channel})
@@ -235,16 +275,16 @@ async def invoice_paid(conn: aiosqlite.Connection, request: Request, *, referenc
     target = proc.next_stage(request.stage)
     if request.status != "open" or not awaits_payment(request.stage) or target is None:
         return None
-    await _move_to(conn, request, proc, target, None, actor)
+    await _move_to(conn, request, proc, target, None, actor, checked=False)
     return target.id
 
 
 async def ask_document(store: Store, code: str, document: str, actor: str,
-                       note: str | None = None) -> Outcome:
+                       note: str | None = None, view: View = ANY) -> Outcome:
     """Ask the applicant for a missing or unreadable document of the service."""
     clean = _clean_note(note)
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         proc = process_of(request)
         spec = proc.document(document) if isinstance(proc, Service) else None
         if spec is None:
@@ -268,11 +308,12 @@ def check_reason(reason: str | None) -> str:
     return clean
 
 
-async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
+async def reject(store: Store, code: str, reason: str, actor: str,
+                 view: View = ANY) -> Outcome:
     """Reject a request with a reason the applicant is told."""
     clean = check_reason(reason)
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         proc = process_of(request)
         await _update(conn, request, status="rejected", pending_document=None)
         await _history(conn, request, "rejected", clean, actor)
@@ -281,11 +322,12 @@ async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
     return Outcome(code, "reject", request.stage, "rejected", audit, outbox)
 
 
-async def close(store: Store, code: str, actor: str, note: str | None = None) -> Outcome:
+async def close(store: Store, code: str, actor: str, note: str | None = None,
+                view: View = ANY) -> Outcome:
     """Close a request that is done."""
     clean = _clean_note(note)
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         proc = process_of(request)
         await _update(conn, request, status="closed", pending_document=None)
         await _history(conn, request, "closed", clean, actor)
@@ -294,13 +336,14 @@ async def close(store: Store, code: str, actor: str, note: str | None = None) ->
     return Outcome(code, "close", request.stage, "closed", audit, outbox)
 
 
-async def add_note(store: Store, code: str, note: str, actor: str) -> Outcome:
+async def add_note(store: Store, code: str, note: str, actor: str,
+                   view: View = ANY) -> Outcome:
     """An internal note on the request (audit trail only; the applicant is not told)."""
     clean = _clean_note(note)
     if clean is None:
         raise WorkflowError("no_note")
     async with store.transaction() as conn:
-        request = await _open_request(conn, code)
+        request = await _open_request(conn, code, view)
         audit = await _audit(conn, actor, "note", request, {"note": clean})
     return Outcome(code, "note", request.stage, request.status, audit, None)
 

@@ -150,7 +150,7 @@ class RequestQueries:
             await _insert_document(conn, request_id, doc, now)
             await conn.execute(
                 "UPDATE requests SET pending_document = CASE WHEN pending_document=? THEN NULL"
-                " ELSE pending_document END, updated_at=? WHERE id=?",
+                " ELSE pending_document END, updated_at=?, version=version+1 WHERE id=?",
                 (doc.doc_type, now, request_id),
             )
             await _history(conn, request_id, row["stage"], f"document:{doc.doc_type}", actor, now)

@@ -52,29 +52,33 @@ def add_parser(subparsers: Any) -> None:
     lst.add_argument("--limit", type=int, default=50, help=_help("limit"))
     lst.add_argument("--tsv", action="store_true", help=_help("tsv"))
     sub.add_parser("show", help=_help("show")).add_argument("code", help=_help("code"))
-    move = sub.add_parser("move", help=_help("move"))
+    # An action refuses (exit 1, «stale») when the request is not as the caller saw it.
+    seen = argparse.ArgumentParser(add_help=False)
+    seen.add_argument("--expect-stage", metavar="STAGE", help=_help("expect_stage"))
+    seen.add_argument("--expect-version", type=int, metavar="N", help=_help("expect_version"))
+    move = sub.add_parser("move", help=_help("move"), parents=[seen])
     move.add_argument("code", help=_help("code"))
     move.add_argument("stage", nargs="?", help=_help("stage"))
     move.add_argument("--note", help=_help("note_for_applicant"))
-    inv = sub.add_parser("invoice", help=_help("invoice"))
+    inv = sub.add_parser("invoice", help=_help("invoice"), parents=[seen])
     inv.add_argument("code", help=_help("code"))
     how = inv.add_mutually_exclusive_group(required=True)
     how.add_argument("amount", nargs="?", help=_help("amount"))
     how.add_argument("--from-tariff", action="store_true", help=_help("from_tariff"))
     inv.add_argument("--note", help=_help("note_for_applicant"))
-    doc = sub.add_parser("ask-document", help=_help("ask_document"))
+    doc = sub.add_parser("ask-document", help=_help("ask_document"), parents=[seen])
     doc.add_argument("code", help=_help("code"))
     doc.add_argument("document", help=_help("document"))
     doc.add_argument("--note", help=_help("note_for_applicant"))
-    rej = sub.add_parser("reject", help=_help("reject"))
+    rej = sub.add_parser("reject", help=_help("reject"), parents=[seen])
     rej.add_argument("code", help=_help("code"))
     rej.add_argument("--reason", required=True, help=_help("reason"))
     rej.add_argument("--yes", action="store_true", help=_help("skip_question"))
-    close = sub.add_parser("close", help=_help("close"))
+    close = sub.add_parser("close", help=_help("close"), parents=[seen])
     close.add_argument("code", help=_help("code"))
     close.add_argument("--note", help=_help("note_for_applicant"))
     close.add_argument("--yes", action="store_true", help=_help("skip_question"))
-    note = sub.add_parser("note", help=_help("note"))
+    note = sub.add_parser("note", help=_help("note"), parents=[seen])
     note.add_argument("code", help=_help("code"))
     note.add_argument("text", help=_help("note_text"))
     out = sub.add_parser("outage", help=_help("outage"))
@@ -173,26 +177,27 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         return await _outage(store, args, actor)
     code = _code(args.code)
     arg = ""
+    view = workflow.View(version=args.expect_version, stage=args.expect_stage)
     if command == "move":
         stage = await _pick(store, code, args.stage, "stages") if args.stage else None
-        outcome = await workflow.move(store, code, stage, actor, args.note)
+        outcome = await workflow.move(store, code, stage, actor, args.note, view=view)
     elif command == "invoice":
         amount = None if args.from_tariff else workflow.parse_amount(args.amount)
-        outcome = await workflow.issue_invoice(store, code, amount, actor, args.note)
+        outcome = await workflow.issue_invoice(store, code, amount, actor, args.note, view=view)
     elif command == "ask-document":
         arg = await _pick(store, code, args.document, "documents")
-        outcome = await workflow.ask_document(store, code, arg, actor, args.note)
+        outcome = await workflow.ask_document(store, code, arg, actor, args.note, view=view)
     elif command == "reject":
         workflow.check_reason(args.reason)
         if not await _sure(store, code, args, t("ops.cli_sure_reject", reason=args.reason)):
             return 1
-        outcome = await workflow.reject(store, code, args.reason, actor)
+        outcome = await workflow.reject(store, code, args.reason, actor, view=view)
     elif command == "close":
         if not await _sure(store, code, args, t("ops.cli_sure_close")):
             return 1
-        outcome = await workflow.close(store, code, actor, args.note)
+        outcome = await workflow.close(store, code, actor, args.note, view=view)
     else:
-        outcome = await workflow.add_note(store, code, args.text, actor)
+        outcome = await workflow.add_note(store, code, args.text, actor, view=view)
     print(await done_text(store, outcome, arg))
     return 0
 
@@ -334,6 +339,7 @@ async def _show(store: Store, code: str) -> int:
         media = t("ops.cli_media_photo") if doc["media"] == "photo" else t("ops.cli_media_file")
         print(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
               f"{doc['file_id']}")
+    print(t("ops.cli_version", version=found.version))  # for --expect-version
     return 0
 
 
