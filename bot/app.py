@@ -14,12 +14,13 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.commands import publish_commands
 from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
+from bot.sending import LimitedBot
 from bot.services.catalog import use_home_schedule
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
@@ -92,24 +93,23 @@ def build_application(
     use_home_schedule(settings.tariff_schedule)
     profile = profile_for(settings)
     secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
+    bot = LimitedBot(  # every call fits the Bot API's limits (bot/sending.py)
+        secret, base_url=profile.base_url, base_file_url=profile.base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(),
+        rate_limiter=None if request is not None else AIORateLimiter(
+            overall_max_rate=profile.messages_per_second, max_retries=3),
+        arbitrary_callback_data=False,
+    )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .application_class(AbfaApplication)
-        .token(secret)
-        .base_url(profile.base_url)
-        .base_file_url(profile.base_file_url)
+        .bot(bot)
         .persistence(SqlitePersistence(store.db))
         .context_types(ContextTypes(context=Ctx))
-        .arbitrary_callback_data(False)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(publish_commands)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=profile.messages_per_second, max_retries=3)
-        )
     app = cast(AbfaApplication, builder.build())
     app.store = store
     app.settings = settings

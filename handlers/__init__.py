@@ -1,6 +1,6 @@
 """All handler registration, in one place and in order.
 
-Group -2: the guards (handlers/guards.py): edited messages are not answers, and outside a
+Group -3: the guards (handlers/guards.py): edited messages are not answers, and outside a
 private chat nothing but a pointer to the private chat.
 Group -1: payments arriving from Bale (handlers/payments.py `early()`, before any
 conversation can take them), then commands and menu buttons that work at every step
@@ -58,7 +58,7 @@ def register(app: Application) -> None:
         # re-checks its data (ownership, stage), so PTB's per_message advice does not apply.
         warnings.filterwarnings("ignore", message="If 'per_message=False'",
                                 category=PTBUserWarning)
-        app.add_handlers(guards.build(), group=-2)
+        app.add_handlers(guards.build(), group=-3)
         app.add_handlers(payments.early(), group=-1)
         app.add_handlers(navigation.build(), group=-1)
         app.add_handlers(understanding.build_interrupts(), group=-1)

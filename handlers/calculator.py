@@ -225,7 +225,7 @@ async def type_city(update: Update, ctx: Ctx) -> int:
 
 async def _units(update: Update, ctx: Ctx, units: int | None, text: str) -> int:
     if units is None or not 1 <= units <= MAX_UNITS:
-        return await _go(update, ctx, UNITS, t("calc.bad_units", max=MAX_UNITS, text=text))
+        return await _go(update, ctx, UNITS, t("calc.bad_units", max=MAX_UNITS, text=fmt.echo(text)))
     draft = _draft(ctx)
     draft["units"] = units
     return await _go(update, ctx, DAYS if _household(draft) else CAPACITY)
@@ -248,7 +248,7 @@ async def type_capacity(update: Update, ctx: Ctx) -> int:
     text = message_text(update)
     capacity = parse_int(text)
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
-        return await _go(update, ctx, CAPACITY, t("calc.bad_capacity", max=MAX_CAPACITY, text=text))
+        return await _go(update, ctx, CAPACITY, t("calc.bad_capacity", max=MAX_CAPACITY, text=fmt.echo(text)))
     _draft(ctx)["capacity"] = capacity
     return await _go(update, ctx, DAYS)
 
@@ -262,7 +262,7 @@ async def skip_capacity(update: Update, ctx: Ctx) -> int:
 
 async def _days(update: Update, ctx: Ctx, days: int | None, text: str) -> int:
     if days is None or not 1 <= days <= MAX_DAYS:
-        return await _go(update, ctx, DAYS, t("calc.bad_days", max=MAX_DAYS, text=text))
+        return await _go(update, ctx, DAYS, t("calc.bad_days", max=MAX_DAYS, text=fmt.echo(text)))
     _draft(ctx)["days"] = days
     return await _go(update, ctx, CONSUMPTION)
 
@@ -284,7 +284,7 @@ async def type_consumption(update: Update, ctx: Ctx) -> int:
     text = message_text(update)
     used = parse_int(text)
     if used is None or used > MAX_CONSUMPTION:
-        error = t("calc.bad_consumption", max=MAX_CONSUMPTION, text=text)
+        error = t("calc.bad_consumption", max=MAX_CONSUMPTION, text=fmt.echo(text))
         return await _go(update, ctx, CONSUMPTION, error)
     _draft(ctx)["consumption"] = used
     return await _go(update, ctx, SEWAGE)

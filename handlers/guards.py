@@ -1,6 +1,6 @@
 """What the bot does before any feature sees an update: private chats only, no edits.
 
-Registered first (group -2):
+Registered first (group -3, before everything else):
 
 * An edited message is never taken as the answer to the current step: in a private chat
   the bot says edits are not read (send the answer again), in a group it stays silent.

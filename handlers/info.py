@@ -112,7 +112,7 @@ async def pick_entry(update: Update, ctx: Ctx) -> int:
     entries = items(found.body)
     number = parse_int(text)
     if number is None or not 1 <= number <= len(entries):
-        await reply(update, t("info.bad_item_number", count=len(entries), text=text))
+        await reply(update, t("info.bad_item_number", count=len(entries), text=fmt.echo(text)))
         return LIST
     await reply(update, t("info.list_item", number=number, text=entries[number - 1]),
                 inline(_footer()))

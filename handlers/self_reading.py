@@ -117,7 +117,7 @@ async def _number(update: Update, ctx: Ctx, text: str) -> int:
     """Check a typed reading: refuse a lower one, ask to confirm a huge one, else go on."""
     value = parse_int(text)
     if value is None:
-        await reply(update, t("reading.not_a_number", text=text))
+        await reply(update, t("reading.not_a_number", text=fmt.echo(text)))
         return NUMBER
     if value > MAX_READING:
         await reply(update, t("reading.too_many_digits"))

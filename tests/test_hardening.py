@@ -11,6 +11,7 @@ import logging
 import re
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.identifiers import SubscriptionNumber
 from bot.services import catalog
@@ -21,7 +22,7 @@ from bot.settings import Settings, load_settings
 from bot.store import SqliteStore
 from bot.store.db import migration_files
 from bot.store.request_models import NewDocument, NewRequest
-from bot.text.fmt import digits, rials
+from bot.text.fmt import digits, echo, rials
 from bot.text.i18n import t
 from bot.tools.demo_data import generate
 from tests.conftest import OPERATOR_ID
@@ -359,3 +360,46 @@ async def test_item6_the_cli_acts_only_on_the_state_it_expects(running, settings
         assert (request.stage, request.invoice_amount) == ("assessment", 100_000)
     finally:
         await store.close()
+
+
+# item 12 ----------------------------------------------------------------------------------
+LONG = "آب" * 2048 + "x"  # 4,097 characters, as pasted
+
+
+async def _calculator_at_units(user):
+    replies = await user.send("/calc")
+    for prefix in ("calc:s:", "calc:u:", "calc:c:"):
+        data = next(d for c in replies for row in c.inline for _, d in row if d.startswith(prefix))
+        replies = await user.press(data)
+    return replies
+
+
+async def test_item12_replies_that_echo_the_user_stay_within_the_limit(running):
+    user = running.user(610_601)
+    await _calculator_at_units(user)
+    replies = await user.send(LONG)
+    assert replies and all(len(c.text) <= 4096 for c in replies)
+    assert echo(LONG) in replies[0].text and LONG not in replies[0].text
+    sub = await seed_subscriber(running.store)
+    await running.store.upsert_chat(user.id, user.id, "مشترک", None)
+    await running.store.link_subscription(user.id, sub.id, "خانه")
+    await running.store.verify_link(user.id, sub.id)
+    await user.send("/reading")
+    replies = await user.send(LONG)
+    assert replies and all(len(c.text) <= 4096 for c in replies)
+    assert echo(LONG) in replies[0].text
+
+
+async def test_item12_every_send_fits_the_bot_api_limits_by_construction(running):
+    bot, api = running.app.bot, running.api
+    await bot.send_message(610_602, "ب" * 5000)
+    await bot.send_photo(610_602, "file-id", caption="پ" * 2000)
+    await bot.send_message(610_602, "💧" * 3000)  # two UTF-16 units each
+    sent = api.sent()[-3:]
+    assert [len(c.text) for c in sent[:2]] == [4096, 1024]
+    assert all(c.text.endswith("…") for c in sent)
+    assert len(sent[2].text.encode("utf-16-le")) // 2 <= 4096
+    with pytest.raises(ValueError, match="callback data"):
+        await bot.send_message(610_602, "x", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("دکمه", callback_data="op:" + "۱" * 40)]]))
+    assert api.calls[-1].method == "sendMessage" and api.calls[-1].text.startswith("💧")

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.app import DEMO_TOKEN
@@ -24,6 +23,7 @@ from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
 from bot.places import AreaError, find_area
 from bot.platform import profile_for
+from bot.sending import LimitedBot
 from bot.services import workflow
 from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
@@ -348,8 +348,8 @@ async def _notify(settings: Settings, store: Store, request: BaseRequest | None,
     profile = profile_for(settings)
     token = settings.token.get_secret_value() if settings.has_token and settings.token else (
         DEMO_TOKEN)
-    bot = ExtBot(token, base_url=profile.base_url, base_file_url=profile.base_file_url,
-                 request=request, get_updates_request=request)
+    bot = LimitedBot(token, base_url=profile.base_url, base_file_url=profile.base_file_url,
+                     request=request, get_updates_request=request)
     await bot.initialize()
     try:
         notifier = Notifier(bot, store, per_second=profile.messages_per_second,
