@@ -132,13 +132,14 @@ async def _demo(settings: Settings, size: int) -> int:
 async def _demo_data(path: Path, size: int, seed: int) -> int:
     from bot.store import SqliteStore
     from bot.tools.demo_data import generate
+    from bot.tools.terminal import say
 
     store = await SqliteStore(path).open()
     try:
         summary = await generate(store, size, seed=seed)
     finally:
         await store.close()
-    print(f"{path}: {summary}")
+    say(f"{path}: {summary}")
     return 0
 
 
@@ -150,6 +151,7 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
         import_payments,
         import_subscribers,
     )
+    from bot.tools.terminal import say
 
     store = await SqliteStore(settings.database).open()
     try:
@@ -157,11 +159,11 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
                "payments": import_payments}[kind]
         report = await run(store, path, accept_valid=accept_valid)
     except ImportFileError as exc:
-        print(f"nothing imported: {exc}", file=sys.stderr)
+        say(f"nothing imported: {exc}", file=sys.stderr)
         return 1
     finally:
         await store.close()
-    print("\n".join(report.lines()))
+    say("\n".join(report.lines()))
     if report.rejected and not accept_valid:
         print("nothing imported: fix the rejected rows or use --accept-valid", file=sys.stderr)
     return 0 if report.ok else 1

@@ -7,6 +7,7 @@ Application over the fake Bot API, like the rest of the suite.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
 
@@ -14,7 +15,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.identifiers import SubscriptionNumber
-from bot.services import catalog
+from bot.services import catalog, workflow
 from bot.services.catalog import service
 from bot.services.drafts import plan
 from bot.services.fees import expected_branch_fee
@@ -24,6 +25,7 @@ from bot.store.db import migration_files
 from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import digits, echo, rials
 from bot.text.i18n import t
+from bot.tools.console import run_console
 from bot.tools.demo_data import generate
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import RecordAll, conversation_state
@@ -403,3 +405,34 @@ async def test_item12_every_send_fits_the_bot_api_limits_by_construction(running
         await bot.send_message(610_602, "x", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("دکمه", callback_data="op:" + "۱" * 40)]]))
     assert api.calls[-1].method == "sendMessage" and api.calls[-1].text.startswith("💧")
+
+
+# item 17 ----------------------------------------------------------------------------------
+NASTY = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eexe.fdp\u202c"
+
+
+def _clean_for_a_terminal(text: str) -> bool:
+    return not any(ch in text for ch in ("\x1b", "\x07", "\x9b", "\u202e", "\u202c"))
+
+
+async def test_item17_terminal_outputs_strip_what_applicants_typed(running, settings, capsys):
+    request = await running.store.create_request(NewRequest(
+        kind="service", service="extra_siphon", chat_id=610_701, user_id=610_701,
+        stage="registered", applicant={"full_name": f"علی {NASTY}"},
+        fields={"reason": f"واحد {NASTY}"}))
+    await workflow.add_note(running.store, request.code, f"یادداشت {NASTY}", "cli:test")
+    await workflow.move(running.store, request.code, None, "cli:test", f"مرحله {NASTY}")
+    await running.store.close()
+    for argv in (("show", request.code), ("list",)):
+        assert await ops_cli_run(settings, *argv) == 0
+        out = capsys.readouterr().out
+        assert out and _clean_for_a_terminal(out), repr(out[:300])
+    assert "علی" in out or request.code in out
+
+
+async def test_item17_the_console_demo_strips_them_too(tmp_path):
+    settings = load_settings(demo_database=tmp_path / "demo.sqlite3")
+    out = io.StringIO()
+    await run_console(settings, io.StringIO(f"{NASTY}\n/quit\n"), out, demo_size=20)
+    text = out.getvalue()
+    assert t("common.unknown_input") in text and _clean_for_a_terminal(text)

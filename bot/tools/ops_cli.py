@@ -32,6 +32,7 @@ from bot.store import SqliteStore, Store
 from bot.text.fmt import digits
 from bot.text.i18n import t
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
+from bot.tools.terminal import say
 from handlers.operator_views import card_text, document_title, done_text, queue_line
 from handlers.request_view import process_title
 
@@ -117,23 +118,23 @@ async def run(args: argparse.Namespace, settings: Settings, *,
     """Run one `ops` subcommand; `request` replaces the network (tests)."""
     path, refusal = database_or_refusal(settings)
     # The path is printed as it is (ASCII digits): it is typed back in shells and scripts.
-    print(f"{t('ops.cli_database')} {path}", file=sys.stderr)
+    say(f"{t('ops.cli_database')} {path}", file=sys.stderr)
     if refusal:
-        print(t("ops.cli_error", message=refusal), file=sys.stderr)
+        say(t("ops.cli_error", message=refusal), file=sys.stderr)
         return 1
     store = await SqliteStore(path).open()
     try:
         return await _dispatch(args, settings, store, request)
     except workflow.WorkflowError as exc:
-        print(t("ops.cli_error", message=t(f"ops.error_{exc.code}")), file=sys.stderr)
+        say(t("ops.cli_error", message=t(f"ops.error_{exc.code}")), file=sys.stderr)
         return 1
     except notices.OutageError as exc:
-        print(t("ops.cli_error", message=t(f"ops.outage_error_{exc.code}")
+        say(t("ops.cli_error", message=t(f"ops.outage_error_{exc.code}")
                 if exc.code != "reason" else t("ops.outage_error_reason", max=200)),
               file=sys.stderr)
         return 1
     except AreaError as err:
-        print(t("ops.cli_error", message=_area_error(err, args.city)), file=sys.stderr)
+        say(t("ops.cli_error", message=_area_error(err, args.city)), file=sys.stderr)
         return 1
     finally:
         await store.close()
@@ -160,18 +161,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         _print_stats(service_stats(await store.closed_requests()))
         return 0
     if command == "remind":
-        print(t("ops.cli_reminders", count=await run_reminders(store, settings)))
+        say(t("ops.cli_reminders", count=await run_reminders(store, settings)))
         return 0
     if command == "unknown":  # count, last seen (UTC date), the masked text
         for row in await store.unknown_texts(args.limit):
-            print(f"{row.count}\t{row.last_seen[:10]}\t{row.text}")
+            say(f"{row.count}\t{row.last_seen[:10]}\t{row.text}")
         return 0
     if command == "late":
-        print(t("ops.cli_late", count=await workflow.notify_late(store)))
+        say(t("ops.cli_late", count=await workflow.notify_late(store)))
         return 0
     if command == "alerts":
         count = await workflow.alert_operators(store, settings.operators_chat)
-        print(t("ops.cli_alerts", count=count))
+        say(t("ops.cli_alerts", count=count))
         return 0
     if command == "outage":
         return await _outage(store, args, actor)
@@ -198,7 +199,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
         outcome = await workflow.close(store, code, actor, args.note, view=view)
     else:
         outcome = await workflow.add_note(store, code, args.text, actor, view=view)
-    print(await done_text(store, outcome, arg))
+    say(await done_text(store, outcome, arg))
     return 0
 
 
@@ -208,10 +209,10 @@ STATS_HEADER = ("kind", "service", "title", "closed", "median_hours", "p90_hours
 
 def _print_stats(rows: list[ServiceStats]) -> None:
     """Tab-separated, one line per service, with a header (for people and scripts)."""
-    print("\t".join(STATS_HEADER))
+    say("\t".join(STATS_HEADER))
     for row in rows:
         over = {None: "-", True: "yes", False: "no"}[row.over_catalog]
-        print("\t".join(str(v) for v in (
+        say("\t".join(str(v) for v in (
             row.kind, row.service, row.title, row.closed, row.median_hours, row.p90_hours,
             "-" if row.catalog_hours is None else row.catalog_hours, over,
             "-" if row.average_rating is None else row.average_rating, row.ratings)))
@@ -223,12 +224,12 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
                                             min_age_days=args.age, limit=args.limit)
     for row in rows:
         if args.tsv:  # tab-separated for scripts: codes and ids keep ASCII digits
-            print(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
+            say(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
                   f"{row.created_at.isoformat()}")
         else:
-            print(queue_line(row))
+            say(queue_line(row))
     if not args.tsv:
-        print(t("ops.cli_list_total", shown=len(rows), total=total))
+        say(t("ops.cli_list_total", shown=len(rows), total=total))
     return 0
 
 
@@ -260,12 +261,12 @@ async def _sure(store: Store, code: str, args: argparse.Namespace, question: str
         return True
     header = t("ops.cli_sure_header", code=format_code(code), service=process_title(request))
     if not sys.stdin.isatty():
-        print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+        say(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
         return False
     answer = input(f"{header}\n{question} ")
     if normalize_text(answer).lower() in YES:
         return True
-    print(t("ops.not_done"), file=sys.stderr)
+    say(t("ops.not_done"), file=sys.stderr)
     return False
 
 
@@ -281,20 +282,20 @@ async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
                                   _moment(args.end), args.reason)
     async with store.transaction() as conn:
         count = len(await notices.outage_chats(conn, outage.city, outage.zone))
-    print(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
+    say(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
     if not count:
-        print(t("ops.outage_none"))
+        say(t("ops.outage_none"))
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+            say(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
             return 1
         if normalize_text(input(t("ops.cli_sure_outage", count=count) + " ")).lower() not in YES:
-            print(t("ops.outage_cancelled"))
+            say(t("ops.outage_cancelled"))
             return 1
     async with store.transaction() as conn:
         _, sent = await notices.enqueue_outage(conn, outage, actor)
-    print(t("ops.outage_sent", count=sent))
+    say(t("ops.outage_sent", count=sent))
     return 0
 
 
@@ -321,25 +322,25 @@ async def _show(store: Store, code: str) -> int:
     found = await store.request_row(code)
     if found is None:
         raise workflow.WorkflowError("not_found")
-    print(await card_text(store, found))
+    say(await card_text(store, found))
     proc = process(found.kind, found.service)
     if proc is not None:
-        print(t("ops.cli_stages"))
+        say(t("ops.cli_stages"))
         for number, stage in enumerate(proc.stages, 1):
             mark = t("ops.cli_current") if stage.id == found.stage else ""
-            print(t("ops.cli_numbered", number=number, title=stage.title) + mark)
+            say(t("ops.cli_numbered", number=number, title=stage.title) + mark)
     if isinstance(proc, Service) and proc.documents:
-        print(t("ops.cli_documents"))
+        say(t("ops.cli_documents"))
         for number, spec in enumerate(proc.documents, 1):
-            print(t("ops.cli_numbered", number=number, title=spec.title))
+            say(t("ops.cli_numbered", number=number, title=spec.title))
     files = await store.request_rows(found.id, "documents")
     if files:
-        print(t("ops.cli_files"))
+        say(t("ops.cli_files"))
     for doc in files:  # the file id is printed as it is: it is what fetches the file
         media = t("ops.cli_media_photo") if doc["media"] == "photo" else t("ops.cli_media_file")
-        print(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
+        say(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
               f"{doc['file_id']}")
-    print(t("ops.cli_version", version=found.version))  # for --expect-version
+    say(t("ops.cli_version", version=found.version))  # for --expect-version
     return 0
 
 
@@ -357,6 +358,6 @@ async def _notify(settings: Settings, store: Store, request: BaseRequest | None,
         report = await notifier.drain(wait_retries=wait)
     finally:
         await bot.shutdown()
-    print(t("ops.cli_outbox", sent=report.sent, failed=report.failed, retried=report.retried,
+    say(t("ops.cli_outbox", sent=report.sent, failed=report.failed, retried=report.retried,
             floods=report.floods))
     return 0
