@@ -27,9 +27,13 @@ from bot.text.fmt import digits, echo, rials
 from bot.text.i18n import t
 from bot.tools.console import run_console
 from bot.tools.demo_data import generate
+from bot.tools.importer import ImportFileError, import_bills, import_subscribers
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import RecordAll, conversation_state
 from tests.requests_fixtures import answer_step, seed_subscriber
+from tests.test_importer import GOOD_NUMBER
+from tests.test_importer import HEADER as IMPORT_HEADER
+from tests.test_importer import good_row as import_row
 from tests.test_operators_flow import APPLICANT, new_request
 from tests.test_ops_cli import ops as ops_cli_run
 
@@ -436,3 +440,29 @@ async def test_item17_the_console_demo_strips_them_too(tmp_path):
     await run_console(settings, io.StringIO(f"{NASTY}\n/quit\n"), out, demo_size=20)
     text = out.getvalue()
     assert t("common.unknown_input") in text and _clean_for_a_terminal(text)
+
+
+# item 18 ----------------------------------------------------------------------------------
+async def test_item18_a_csv_with_a_column_given_twice_imports_nothing(store, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text(IMPORT_HEADER.replace("units", "units,units")
+                    + import_row().replace(",2,", ",2,9,"), encoding="utf-8")
+    with pytest.raises(ImportFileError, match="more than once"):
+        await import_subscribers(store, path)
+    assert await store.subscribers_count() == 0
+
+
+async def test_item18_a_25_digit_balance_rejects_its_row_with_a_reason(store, tmp_path):
+    subscribers = tmp_path / "s.csv"
+    subscribers.write_text(IMPORT_HEADER + import_row(), encoding="utf-8")
+    assert (await import_subscribers(store, subscribers)).imported == 1
+    bills = tmp_path / "b.csv"
+    bills.write_text(
+        "subscription_number,year,period,prev_reading_date,curr_reading_date,prev_reading,"
+        "curr_reading,previous_balance\n"
+        f"{GOOD_NUMBER},1404,5,1404/08/28,1404/10/28,100,140,{'9' * 25}\n"
+        f"{GOOD_NUMBER},1404,6,1404/10/28,1404/12/28,140,170,0\n", encoding="utf-8")
+    report = await import_bills(store, bills, accept_valid=True)
+    assert report.imported == 1
+    [(line, reasons)] = report.rejected
+    assert line == 2 and reasons[0].startswith("previous_balance: 25 digits")
