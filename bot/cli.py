@@ -68,6 +68,23 @@ def main(argv: list[str] | None = None) -> int:
     secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret,
                                                     settings.pay_provider_token) if s)
     setup_logging(settings.log_level, secrets)
+    from telegram.error import InvalidToken
+
+    try:
+        return _dispatch(args, settings)
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened without it
+        print("ABFA_TOKEN was rejected by the Bot API server (revoked, mistyped, or meant for "
+              "the other platform); check ABFA_TOKEN and ABFA_PLATFORM.", file=sys.stderr)
+    except Exception:
+        log.exception("python -m bot %s failed", args.command)  # redacted (bot/logs.py)
+    return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chosen command."""
+    import asyncio
+
     if args.command == "run":
         if not settings.has_token:
             print("ABFA_TOKEN is not set: starting the console demo instead.", file=sys.stderr)

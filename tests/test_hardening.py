@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -37,6 +44,7 @@ from tests.test_importer import good_row as import_row
 from tests.test_operators_flow import APPLICANT, new_request
 from tests.test_ops_cli import ops as ops_cli_run
 
+ROOT = Path(__file__).resolve().parents[1]
 HUGE = str(2**63)  # one more than SQLite's largest integer
 
 
@@ -466,3 +474,43 @@ async def test_item18_a_25_digit_balance_rejects_its_row_with_a_reason(store, tm
     assert report.imported == 1
     [(line, reasons)] = report.rejected
     assert line == 2 and reasons[0].startswith("previous_balance: 25 digits")
+
+
+# item 19 ----------------------------------------------------------------------------------
+REJECTED = "5550001111:AAH-revoked-token_ABCDEFGHIJKLMNOPQRS"
+
+
+class _RejectEveryToken(BaseHTTPRequestHandler):
+    def _reject(self) -> None:
+        body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_GET = do_POST = _reject
+
+    def log_message(self, *args) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def rejecting_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectEveryToken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("argv", [("run",), ("ops", "notify-pending")])
+def test_item19_a_token_the_server_rejects_appears_in_no_output(tmp_path, rejecting_api, argv):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ABFA_")},
+           "ABFA_TOKEN": REJECTED, "ABFA_BASE_URL": f"{rejecting_api}/bot",
+           "ABFA_BASE_FILE_URL": f"{rejecting_api}/file/bot",
+           "ABFA_DATABASE": str(tmp_path / "db.sqlite3"), "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([sys.executable, "-m", "bot", *argv], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-2000:]
+    assert "ABFA_TOKEN" in output  # a clear message naming the setting
+    assert REJECTED not in output and REJECTED.split(":")[1] not in output, output[-2000:]
