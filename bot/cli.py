@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -53,8 +52,6 @@ def main(argv: list[str] | None = None) -> int:
         from bot.understand.cli import main as understand
 
         return understand(argv[1:])
-    import asyncio
-
     from bot.settings import SettingsError, load_settings
 
     args = build_parser().parse_args(argv)
@@ -72,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _dispatch(args, settings)
+    except SettingsError as exc:  # e.g. a webhook that cannot be made safe
+        print(exc, file=sys.stderr)
+        return 2
     except InvalidToken:
         # PTB's message quotes the token: say what happened without it
         print("ABFA_TOKEN was rejected by the Bot API server (revoked, mistyped, or meant for "
@@ -112,9 +112,16 @@ def run_bot(settings: Settings) -> int:
     """Run against the real Bot API until SIGINT/SIGTERM; the store closes on shutdown."""
     from telegram import Update
 
+    from bot import webhook
     from bot.app import build_application
+    from bot.logs import add_secrets
+    from bot.platform import profile_for
     from bot.store import SqliteStore
 
+    # refuse a webhook that cannot be made safe before anything starts
+    hook = webhook.plan(settings, profile_for(settings)) if settings.webhook_url else None
+    if hook is not None:
+        add_secrets(tuple(s for s in (hook.secret_token, hook.path) if s))  # never logged
     store = SqliteStore(settings.database)
     app = build_application(settings, store)
 
@@ -125,14 +132,11 @@ def run_bot(settings: Settings) -> int:
     profile = app.profile
     log.info("starting on %s (%s)", profile.name.value,
              "webhook" if settings.webhook_url else "polling")
-    if settings.webhook_url:
-        token = settings.token.get_secret_value() if settings.token else ""
-        path = hashlib.sha256(token.encode()).hexdigest()[:32]
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if hook is not None:
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)  # no paths in the log
         app.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
-            secret_token=secret if profile.webhook_secret_header else None,
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=hook.path,
+            webhook_url=hook.url, secret_token=hook.secret_token,
             allowed_updates=Update.ALL_TYPES,
         )
     else:

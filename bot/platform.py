@@ -14,7 +14,8 @@ class PlatformProfile:
     name: Platform
     base_url: str
     base_file_url: str
-    # Bale reportedly does not send the X-Telegram-Bot-Api-Secret-Token header.
+    # Bale does not send the X-Telegram-Bot-Api-Secret-Token header: the webhook's path
+    # carries the secret instead (bot/webhook.py).
     webhook_secret_header: bool
     # Bale's edits of messages that carry inline keyboards are unreliable: send a new message.
     edit_inline_messages: bool
