@@ -250,7 +250,7 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     if subscriber is None:
         return ConversationHandler.END
     error = await check_contact(update, ctx, subscriber)
-    if error in ("not_own", "bad_phone"):
+    if error in ("no_owner", "not_own", "bad_phone"):
         await reply(update, verify_error(error))
         return VERIFY
     if error is not None:

@@ -28,7 +28,7 @@ from bot.app import Ctx
 from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec
-from bot.services.validation import InputError, check_upload
+from bot.services.validation import InputError
 from bot.store.request_models import NewDocument, NewRequest
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
@@ -37,6 +37,7 @@ from handlers.common import MAX_TEXT, answer_query, ensure_chat, message_text, r
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     location_keyboard,
     new_document,
     upload_error,
@@ -123,7 +124,7 @@ async def got_photo(update: Update, ctx: Ctx) -> int:
             await reply(update, t("incident.photo_expected"), cancel_keyboard(skip=True))
             return PHOTO
         try:
-            check_upload(PHOTO_SPEC, upload, ctx.settings.max_document_mb)
+            upload = await checked_upload(ctx, PHOTO_SPEC, upload)
         except InputError as err:
             await reply(update, upload_error(err, PHOTO_SPEC, t("services.media_photo")))
             return PHOTO

@@ -16,7 +16,7 @@ from bot.app import Ctx
 from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec, Service
-from bot.services.validation import InputError, check_upload
+from bot.services.validation import InputError
 from bot.store.request_models import Request
 from bot.text.i18n import t
 from bot.text.keyboards import inline, main_menu
@@ -24,6 +24,7 @@ from handlers.common import ID, answer_query, reply, show
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     media_label,
     new_document,
     upload_error,
@@ -139,7 +140,7 @@ async def got_document(update: Update, ctx: Ctx) -> int:
         await reply(update, t("requests.file_expected", title=title))
         return FILE
     try:
-        check_upload(spec, upload, ctx.settings.max_document_mb)
+        upload = await checked_upload(ctx, spec, upload)
     except InputError as err:
         await reply(update, upload_error(err, spec, title))
         return FILE

@@ -25,6 +25,7 @@ from bot.services.catalog import Service, process
 from bot.store.request_models import Request
 from bot.text.i18n import t
 from bot.text.keyboards import inline
+from bot.text.normalise import clean_file_name
 from handlers import fallback
 from handlers import operator_views as views
 from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
@@ -130,6 +131,8 @@ async def send_file(ctx: Ctx, chat_id: int, code: str) -> bool:
     proc = process(request.kind, request.service)
     for doc in await ctx.store.request_rows(request.id, "documents"):
         caption = t("ops.document_caption", title=views.document_title(proc, doc["doc_type"]))
+        if doc["file_name"]:  # as sent, but no bidi override can disguise it
+            caption += "\n" + t("guard.file_name", name=clean_file_name(doc["file_name"]))
         if doc["media"] == "photo":
             await ctx.bot.send_photo(chat_id, doc["file_id"], caption=caption)
         else:

@@ -19,9 +19,23 @@ is created only once ownership is proven, in one of two ways, and records which:
   phone-proven chats are told at once (a short notice) and can remove such a link with
   one button (`own:revoke:<subscriber>:<chat>` → `own:revokeok:…`), and the removed chat
   is told.
+
+Proofs are made only in the user's private chat (handlers/guards.py), so they are the user's.
+
+The `phone` proof rests on the messenger filling `contact.user_id` itself: a contact card
+someone forwards or picks from an address book names its owner, not the sender. Telegram
+does so for the `request_contact` button. Bale documents the same field as optional
+(`Contact.user_id`, "Contact's user identifier in Bale", in its Bot API and the SDKs that
+mirror it) and says nothing about filling it for a shared own number. A contact without
+`user_id` therefore proves nothing: the user is told so (`no_owner`) and a warning is
+logged, so an operator sees at once if Bale never fills it; the `bill` proof still works
+there. Accepting such a contact would let anyone "prove" any phone whose contact card
+they have. (docs/reliability.md, «Suspicions settled».)
 """
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
@@ -51,6 +65,7 @@ from handlers.common import answer_query, ensure_chat, reply, show
 
 PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
 
+log = logging.getLogger(__name__)
 NUMBER_ERRORS = {
     "not_digits": "bills.errors.not_digits",
     "too_short": "bills.errors.too_short",
@@ -59,6 +74,7 @@ NUMBER_ERRORS = {
     "bad_county": "bills.errors.bad_county",
 }
 VERIFY_ERRORS = {
+    "no_owner": "guard.contact_no_owner",
     "not_own": "subs.verify.not_own",
     "bad_phone": "subs.verify.bad_phone",
     "mismatch": "subs.verify.mismatch",
@@ -159,10 +175,14 @@ def has_phone(subscriber: Subscriber) -> bool:
 
 async def check_contact(update: Update, ctx: Ctx, subscriber: Subscriber) -> str | None:
     """Check a shared contact against the phone on file: None when it proves ownership, else
-    the error code (`not_own`, `bad_phone`, `mismatch`, `no_phone`). An own contact is stored
-    as the chat's verified phone."""
+    the error code (`no_owner`, `not_own`, `bad_phone`, `mismatch`, `no_phone`). An own
+    contact is stored as the chat's verified phone."""
     contact = update.effective_message.contact
     user = update.effective_user
+    if contact is not None and contact.user_id is None:
+        log.warning("a shared contact names no user (%s): ownership cannot be proven",
+                    ctx.profile.name.value)  # no phone or id in the log
+        return "no_owner"
     if contact is None or user is None or contact.user_id != user.id:
         return "not_own"
     phone = normalize_mobile(contact.phone_number)

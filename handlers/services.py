@@ -55,7 +55,7 @@ from bot.services.drafts import (
     remembered,
 )
 from bot.services.fees import expected_branch_fee
-from bot.services.validation import InputError, answer, check_upload, shown
+from bot.services.validation import InputError, answer, shown
 from bot.store.models import Link
 from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import digits, now_utc, rials
@@ -66,6 +66,7 @@ from handlers.ownership import number_throttled, owned
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     field_error,
     field_prompt,
     location_keyboard,
@@ -298,7 +299,7 @@ async def got_document(update: Update, ctx: Ctx) -> int:
         await reply(update, t("requests.file_expected", title=spec.title))
         return DOCUMENT
     try:
-        check_upload(spec, upload, ctx.settings.max_document_mb)
+        upload = await checked_upload(ctx, spec, upload)
     except InputError as err:
         await reply(update, upload_error(err, spec, spec.title))
         return DOCUMENT

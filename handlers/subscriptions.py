@@ -129,7 +129,7 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     if subscriber is None or "nickname" not in draft:
         return await expired(update, ctx)
     error = await check_contact(update, ctx, subscriber)
-    if error in ("not_own", "bad_phone"):
+    if error in ("no_owner", "not_own", "bad_phone"):
         await reply(update, verify_error(error))
         return VERIFY
     if error is not None:

@@ -35,6 +35,7 @@ from bot.text.i18n import t
 from bot.tools.console import run_console
 from bot.tools.demo_data import generate
 from bot.tools.importer import ImportFileError, import_bills, import_subscribers
+from handlers.request_steps import media_label
 from tests.conftest import OPERATOR_ID
 from tests.reliability_fixtures import RecordAll, conversation_state
 from tests.requests_fixtures import answer_step, seed_subscriber
@@ -514,3 +515,71 @@ def test_item19_a_token_the_server_rejects_appears_in_no_output(tmp_path, reject
     assert done.returncode == 1, output[-2000:]
     assert "ABFA_TOKEN" in output  # a clear message naming the setting
     assert REJECTED not in output and REJECTED.split(":")[1] not in output, output[-2000:]
+
+
+# item 23: the rest of the suspicions ------------------------------------------------------
+async def test_item23_a_contact_that_names_no_user_proves_nothing(running, caplog):
+    await generate(running.store, 1, seed=13, periods=1)
+    (sub,) = await running.store.sample_subscribers(1)
+    user = running.user(610_801)
+    await user.send(t("menu.bills"))
+    assert (await user.send(sub.subscription_number))[0].text == t("subs.verify.ask")
+    with caplog.at_level(logging.WARNING):
+        replies = await user.share_contact(sub.phone or "", with_user_id=False)
+    assert [c.text for c in replies] == [t("guard.contact_no_owner")]
+    assert await running.store.links(user.id) == []
+    chat = await running.store.chat(user.id)
+    assert chat is None or chat.phone is None
+    assert "names no user" in caplog.text and (sub.phone or "-") not in caplog.text
+    replies = await user.share_contact(sub.phone or "")  # a contact the messenger vouches for
+    assert [link.verified for link in await running.store.links(user.id)] == [True]
+
+
+async def _at_first_document(running, user_id: int):
+    sub = await seed_subscriber(running.store)
+    user = running.user(user_id)
+    svc = catalog.service("extra_siphon")
+    await user.press(f"svc:start:{svc.id}")
+    for step in plan(svc):
+        if step.kind == "document":
+            return user, svc.document(step.item)
+        await answer_step(user, svc, step.kind, step.item, sub.subscription_number)
+    raise AssertionError("no document step")
+
+
+async def test_item23_a_document_without_a_size_is_measured_after_download(running):
+    user, doc = await _at_first_document(running, 610_802)
+    limit = running.settings.max_document_mb
+    replies = await user.send_document("deed.pdf", "application/pdf", (limit + 2) * 2**20,
+                                       report_size=False)
+    assert replies[0].text == t("requests.too_big", limit=limit, title=doc.title)
+    assert running.app.user_data[user.id]["service_request"]["documents"] == []
+    replies = await user.send_document("deed.pdf", "application/pdf", 300_000,
+                                       report_size=False)
+    assert replies[0].text == t("requests.document_saved", title=doc.title)
+    [saved] = running.app.user_data[user.id]["service_request"]["documents"]
+    assert saved["size"] == 300_000  # the real size, measured
+
+
+async def test_item23_an_exe_named_and_declared_as_a_pdf_is_refused(running):
+    user, doc = await _at_first_document(running, 610_803)
+    disguised = "invoice\u202efdp.exe"  # shows as «invoiceexe.pdf»
+    replies = await user.send_document(disguised, "application/pdf", 80_000, head=b"MZ\x90\x00")
+    assert replies[0].text.startswith(t("requests.wrong_type", title=doc.title,
+                                        media=media_label(doc))[:30])
+    assert running.app.user_data[user.id]["service_request"]["documents"] == []
+    replies = await user.send_document(f"سند{chr(0x202E)}fdp.pdf", "application/pdf", 80_000)
+    assert replies[0].text == t("requests.document_saved", title=doc.title)
+    [saved] = running.app.user_data[user.id]["service_request"]["documents"]
+    assert saved["file_name"] == "سندfdp.pdf" and saved["mime_type"] == "application/pdf"
+
+
+async def test_item23_operators_see_file_names_without_bidi_controls(running):
+    request = await running.store.create_request(NewRequest(
+        kind="service", service="extra_siphon", chat_id=610_804, user_id=610_804,
+        stage="registered", documents=(NewDocument(
+            "deed_or_permit", "document", "old-file", "old-u", "invoice\u202efdp.exe",
+            "application/pdf", 1000),)))  # stored before names were cleaned at intake
+    replies = await running.user(OPERATOR_ID).press(f"op:open:{request.code}")
+    [document] = [c for c in replies if c.method == "sendDocument"]
+    assert "\u202e" not in document.text and "invoicefdp.exe" in document.text

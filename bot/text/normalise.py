@@ -16,6 +16,21 @@ _NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\-_–—/.,،٬٫]
 
 
 _OTHER_DIGIT = re.compile("[۰-۹٠-٩]")
+# Characters that control a terminal (C0 but newline and tab, DEL, C1) or reorder text
+# (bidi embeddings, overrides, isolates): never shown as they were typed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# In a file name nothing but the visible name: also newlines, tabs and the bidi marks.
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without terminal control characters and bidi embeddings/overrides."""
+    return _CONTROLS.sub("", text)
+
+
+def clean_file_name(name: str) -> str:
+    """A file name as it may be shown: a right-to-left override cannot hide `.exe`."""
+    return _NAME_CONTROLS.sub("", name).strip()
 
 
 def to_ascii_digits(text: str) -> str:

@@ -12,16 +12,10 @@ removed; Persian's zero-width (non-)joiners stay.
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TextIO
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    """The text without terminal control and bidi override characters."""
-    return _UNSAFE.sub("", text)
+from bot.text.normalise import strip_controls as clean
 
 
 def say(*parts: object, file: TextIO | None = None) -> None:
