@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,12 @@ async def running(settings: Settings, store: SqliteStore, api: FakeBotAPI) -> As
 
 UserFactory = Callable[[int], SimUser]
 AsyncFactory = Callable[..., Awaitable[object]]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the fuzz run's seed (tests/test_fuzz.py), so any run can be replayed."""
+    fuzz = sys.modules.get("test_fuzz") or sys.modules.get("tests.test_fuzz")
+    if fuzz is not None:
+        terminalreporter.write_line(
+            f"fuzz seed: {fuzz.SEED} ({fuzz.EXAMPLES} examples per entry; replay with "
+            f"FUZZ_SEED={fuzz.SEED})")

@@ -12,8 +12,10 @@ After every action:
 * drafts exist only for active conversations (ending a flow drops its draft).
 
 The states every run reached are printed (pytest -s) and each conversation must be
-entered at least once. CI replays the same examples (derandomized); for a long,
-exploring run: `FUZZ_RANDOM=1 FUZZ_EXAMPLES=100 .venv/bin/python -m pytest tests/test_fuzz.py`.
+entered at least once. Every run explores new examples: the seed is random, printed at
+the end of the run (`fuzz seed: N`), and `FUZZ_SEED=N` replays that run exactly. CI runs
+12 examples per entry; for a long run:
+`FUZZ_EXAMPLES=100 .venv/bin/python -m pytest tests/test_fuzz.py`.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import random
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from bot.app import build_application
@@ -47,8 +50,8 @@ from tests.reliability_fixtures import (
     sample_callbacks,
 )
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))  # per entry; raise it for a long run
-RANDOM = bool(os.environ.get("FUZZ_RANDOM"))  # CI replays the same examples; this explores
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))  # per entry; raise it for a long run
+SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 USERS = itertools.count(5_000_001)
 VISITED: set[tuple[str, object]] = set()
 DIGIT_SETS = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
@@ -228,7 +231,8 @@ async def act(user, action: tuple, valid: list[str], seen_inline: list[str],
     return await user.send("/menu")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM,
+@seed(SEED)
+@settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @pytest.mark.parametrize("entry", entries(), ids=repr)
 @given(linked=st.booleans(), depth=st.integers(1, 8),
