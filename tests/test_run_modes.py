@@ -6,6 +6,7 @@ ABFA_WEBHOOK_SECRET, and without a strong one the bot refuses to start, naming i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -93,6 +94,20 @@ def _greets(local_api, tmp_path, chat: int) -> None:
     assert greeted, (tmp_path / "bot.log").read_text(errors="replace")[-2000:]
 
 
+@contextlib.contextmanager
+def serving(tmp_path: Path, api: LocalBotAPI, platform: str, secret: str | None):
+    """The bot process in webhook mode, listening: (port, process); killed if still up."""
+    port = free_port()
+    proc = run_bot(tmp_path, api, port, platform, secret)
+    try:
+        wait_listening(port, proc)
+        yield port, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0
@@ -100,10 +115,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.mark.parametrize("secret", [SECRET, None], ids=["secret set", "no secret set"])
 def test_telegram_webhook_always_requires_the_secret_header(tmp_path, local_api, secret):
-    port = free_port()
-    proc = run_bot(tmp_path, local_api, port, "telegram", secret)
-    try:
-        wait_listening(port, proc)
+    with serving(tmp_path, local_api, "telegram", secret) as (port, proc):
         assert local_api.calls["setWebhook"] >= 1 and local_api.webhook is not None
         registered = local_api.webhook["secret_token"]
         assert registered == secret if secret else len(registered) >= 32
@@ -114,20 +126,13 @@ def test_telegram_webhook_always_requires_the_secret_header(tmp_path, local_api,
         assert t("menu.bills") in json.dumps(local_api.delivered(501)[-1].reply_markup,
                                              ensure_ascii=False)
         _stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert local_api.webhook["secret_token"] not in log
 
 
 def test_bale_webhook_path_carries_the_secret(tmp_path, local_api):
-    port = free_port()
-    proc = run_bot(tmp_path, local_api, port, "bale", PATH_SECRET)
-    try:
-        wait_listening(port, proc)
+    with serving(tmp_path, local_api, "bale", PATH_SECRET) as (port, proc):
         assert local_api.webhook["url"] == f"https://bot.example.invalid/hook/{PATH_SECRET}"
         assert "secret_token" not in local_api.webhook  # Bale would not send it back
         assert post(port, start_update(1, 502), None) == 404  # the old, guessable path
@@ -135,10 +140,6 @@ def test_bale_webhook_path_carries_the_secret(tmp_path, local_api):
         assert post(port, start_update(3, 502), None, path=PATH_SECRET) == 200
         _greets(local_api, tmp_path, 502)
         _stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert PATH_SECRET not in log and TOKEN not in log
 
