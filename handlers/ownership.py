@@ -61,7 +61,7 @@ from bot.text.keyboards import contact_request, inline, main_menu
 from bot.text.normalise import digits_only
 from bot.text.personal import normalize_mobile
 from bot.throttle import lookup_wait
-from handlers.common import answer_query, ensure_chat, reply, show
+from handlers.common import ID, answer_query, ensure_chat, reply, show
 
 PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
 
@@ -308,7 +308,7 @@ async def keep(update: Update, ctx: Ctx) -> None:
 def build() -> list:
     """The owner's buttons for links proven with a bill."""
     return [
-        CallbackQueryHandler(confirm_revoke, pattern=r"^own:revoke:\d+:-?\d+$"),
-        CallbackQueryHandler(revoke, pattern=r"^own:revokeok:\d+:-?\d+$"),
+        CallbackQueryHandler(confirm_revoke, pattern=rf"^own:revoke:{ID}:-?{ID}$"),
+        CallbackQueryHandler(revoke, pattern=rf"^own:revokeok:{ID}:-?{ID}$"),
         CallbackQueryHandler(keep, pattern=r"^own:keep$"),
     ]
