@@ -20,7 +20,7 @@ from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int
-from handlers.common import message_text, reply, show
+from handlers.common import ID, message_text, reply, show
 from handlers.tariff_menu import back_row, begin
 from tariffs import TariffError, get_schedule, list_schedules, pattern_for
 
@@ -208,8 +208,8 @@ def build() -> list:
             entry_points=[
                 CallbackQueryHandler(list_topics, pattern="^info:list$"),
                 CallbackQueryHandler(open_topic, pattern=r"^info:t:\w+$"),
-                CallbackQueryHandler(list_page, pattern=r"^info:pg:\w+:\d+$"),
-                CallbackQueryHandler(place_page, pattern=r"^info:ps:[\w-]+:\d+$"),
+                CallbackQueryHandler(list_page, pattern=rf"^info:pg:\w+:{ID}$"),
+                CallbackQueryHandler(place_page, pattern=rf"^info:ps:[\w-]+:{ID}$"),
                 CallbackQueryHandler(pick_place, pattern=r"^info:pc:[\w-]+:\w+$"),
                 CommandHandler("info", list_topics),
             ],

@@ -32,7 +32,7 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int, to_ascii_digits
-from handlers.common import answer_query, message_text, reply
+from handlers.common import ID, answer_query, message_text, reply
 from handlers.operators import _actor, _parts, operator_only
 
 NAME = "ops_outage"
@@ -311,7 +311,7 @@ def build() -> list:
             states={
                 PLACE: [MessageHandler(TEXT, got_place),
                         CallbackQueryHandler(chose_place, pattern=r"^op:outage:city:[a-z_]+$")],
-                ZONE: [CallbackQueryHandler(chose_zone, pattern=r"^op:outage:zone:(\d+|all)$"),
+                ZONE: [CallbackQueryHandler(chose_zone, pattern=rf"^op:outage:zone:({ID}|all)$"),
                        MessageHandler(TEXT, chose_zone)],
                 DAY: [CallbackQueryHandler(chose_day, pattern=r"^op:outage:day:\d{4}-\d\d-\d\d$"),
                       MessageHandler(TEXT, chose_day)],

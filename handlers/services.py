@@ -61,7 +61,7 @@ from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import digits, now_utc, rials
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, choices, inline, main_menu
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
 from handlers.ownership import number_throttled, owned
 from handlers.request_steps import (
     cancel_keyboard,
@@ -611,7 +611,7 @@ def build() -> list:
                 CONFIRM: [
                     CallbackQueryHandler(submit, pattern=r"^svc:confirm$"),
                     CallbackQueryHandler(edit_menu, pattern=r"^svc:edit$"),
-                    CallbackQueryHandler(edit_step, pattern=r"^svc:edit:\d+$"),
+                    CallbackQueryHandler(edit_step, pattern=rf"^svc:edit:{ID}$"),
                     CallbackQueryHandler(show_summary, pattern=r"^svc:summary$"),
                     CallbackQueryHandler(discard, pattern=r"^svc:discard$"),
                     MessageHandler(_ANY, confirm_expected),
