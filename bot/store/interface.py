@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
-from bot.store.outbox import OutboxCounts, OutboxMessage
+from bot.store.outbox import ChatMigration, OutboxCounts, OutboxMessage, WaitingGroup
 from bot.store.payments import Payable
 from bot.store.request_models import (
     NewDocument,
@@ -78,8 +78,11 @@ class OutboxStore(Protocol):
     async def outbox_counts(self) -> OutboxCounts: ...
     async def outbox_messages(
         self, *, chat_id: int | None = None, kind: str | None = None,
-        request_id: int | None = None,
+        request_id: int | None = None, status: str | None = None,
     ) -> list[dict[str, Any]]: ...
+    async def outbox_waiting(self) -> list[WaitingGroup]: ...
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
+    async def chat_migrations(self) -> list[ChatMigration]: ...
 
 
 class OperationsStore(Protocol):
