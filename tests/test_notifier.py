@@ -429,3 +429,24 @@ async def test_callback_data_over_the_limit_is_refused_when_queued(running: Runn
         async with running.store.transaction() as conn:
             await enqueue(conn, chat_id=97, kind="test", text="پیام", reply_markup=markup)
     assert await running.store.outbox_messages(chat_id=97) == []
+
+
+async def test_the_groups_upgrade_message_moves_its_messages_at_once(running: Running) -> None:
+    """Telegram's service message in the upgraded group is heard before any send fails."""
+    from telegram import Update
+
+    old, new = -100_778, -1_001_234_568
+    await fill_outbox(running.store, [old])
+    group = {"id": old, "type": "group", "title": "اپراتورها"}
+    sender = {"id": 900001, "is_bot": False, "first_name": "مدیر"}
+    update = Update.de_json({"update_id": 990001, "message": {
+        "message_id": 7, "date": 0, "chat": group, "from": sender,
+        "migrate_to_chat_id": new}}, running.app.bot)
+    running.app.chat_data[old]["known"] = True
+    await running.app.process_update(update)
+    assert [(m.old_chat_id, m.new_chat_id) for m in await running.store.chat_migrations()] == [
+        (old, new)]
+    assert running.app.chat_data[new]["known"] is True
+    assert sends(running) == []  # nothing said in the group
+    await fake_notifier(running.app.bot, running.store, FakeClock()).drain()
+    assert [c.chat_id for c in sends(running)] == [new]
