@@ -37,10 +37,35 @@ class AbfaApplication(Application):
     settings: Settings
     profile: PlatformProfile
 
+    async def initialize(self) -> None:
+        """PTB's start-up (which loads the persisted state), then learn whose state could
+        not be read (they are told to start over)."""
+        await super().initialize()
+        if isinstance(self.persistence, SqlitePersistence):
+            await self.persistence.load_lost()
+
     async def process_update(self, update: object) -> None:
-        """Handle an update, then write user/chat/conversation state at once (kill -9 safe)."""
-        await super().process_update(update)
+        """Handle an update, then write user/chat/conversation state at once (kill -9 safe).
+
+        While it is handled, the update's user and chat are held: no other flush writes
+        their half-changed state (see bot/persistence.py), only this one, after it.
+        """
+        owners = update_owners(update)
+        persistence = self.persistence if isinstance(self.persistence, SqlitePersistence) else None
+        if persistence is not None:
+            persistence.hold(owners)
+        try:
+            await super().process_update(update)
+        finally:
+            if persistence is not None:
+                persistence.release(owners)
         if self.persistence is not None:
+            # collected again now, at the boundary, even if no handler ran (a snapshot
+            # another flush took mid-update must not be the one that stays)
+            chat, user = _chat_and_user(update)
+            self.mark_data_for_update_persistence(
+                chat_ids=chat if chat in self.chat_data else None,
+                user_ids=user if user in self.user_data else None)
             await self.update_persistence()
 
     async def update_persistence(self) -> None:
@@ -118,6 +143,18 @@ def build_application(
     schedule_jobs(app, JobDeps(store, settings, profile.messages_per_second,
                                profile.messages_per_chat_second))
     return app
+
+
+def _chat_and_user(update: object) -> tuple[int | None, int | None]:
+    if not isinstance(update, Update):
+        return None, None
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else None), (user.id if user else None)
+
+
+def update_owners(update: object) -> set[int]:
+    """The chat and user ids whose persisted state an update may change."""
+    return {owner for owner in _chat_and_user(update) if owner is not None}
 
 
 def update_summary(update: object) -> str:
