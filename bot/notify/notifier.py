@@ -204,7 +204,8 @@ class Notifier:
         self.report = DrainReport()
         # delivered but not yet marked sent: outbox id -> Bot API message id
         self._unmarked: dict[int, int | None] = {}
-        self._mark_failures = 0
+        self._marking = asyncio.Lock()
+        self._mark_failures = 0  # writes of marks failed in a row (a full disk, a lock)
 
     async def drain(self, *, wait_retries: bool = False) -> DrainReport:
         """Send every message that is due; with `wait_retries`, also wait for those that
@@ -214,8 +215,6 @@ class Notifier:
         inflight: dict[asyncio.Task[None], OutboxMessage] = {}
         try:
             while True:
-                if self._unmarked:
-                    await self._write_marks()
                 if self._may_send() and len(inflight) <= self.concurrency // 2:
                     await self._fill(inflight)
                 if not inflight:
@@ -223,6 +222,7 @@ class Notifier:
                         break
                     if self._unmarked:
                         await self.sleep(backoff(self._mark_failures, 0.5, MARK_RETRY_MAX))
+                        await self._write_marks()
                         continue
                     if not wait_retries:
                         break
@@ -243,6 +243,8 @@ class Notifier:
                 task.cancel()
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
+        if self._unmarked:  # stopping: one last try, else they count as in flight at a crash
+            await self._write_marks()
         self.report.unmarked = len(self._unmarked)
         if self._unmarked:
             log.warning("outbox: %d delivered messages could not be marked sent yet",
@@ -262,7 +264,7 @@ class Notifier:
             await self.sleep(poll)
 
     def _may_send(self) -> bool:
-        return not self._unmarked and not self.outage.active() and not self.stopping()
+        return not self._mark_failures and not self.outage.active() and not self.stopping()
 
     async def _fill(self, inflight: dict[asyncio.Task[None], OutboxMessage]) -> None:
         busy = {m.chat_id for m in inflight.values()}
@@ -329,28 +331,29 @@ class Notifier:
         await self._retry_later(message, _seconds(flood), _reason(flood))
 
     async def _mark(self, outbox_id: int, message_id: int | None) -> None:
-        try:
-            await self.store.mark_outbox_sent(outbox_id, message_id)
-        except Exception as exc:  # delivered: never send it again, retry only the mark
-            log.warning("outbox %s was delivered but could not be marked sent (%s); "
-                        "retrying the mark", outbox_id, exc)
-            self._unmarked[outbox_id] = message_id
-            return
-        self.report.sent += 1
+        """Remember the delivery, then write it (with every other one waiting)."""
+        self._unmarked[outbox_id] = message_id
+        await self._write_marks()
 
     async def _write_marks(self) -> None:
-        """Retry the marks that failed; stop at the first that fails again."""
-        for outbox_id, message_id in list(self._unmarked.items()):
-            try:
-                await self.store.mark_outbox_sent(outbox_id, message_id)
-            except Exception as exc:
-                self._mark_failures += 1
-                log.warning("outbox: %d marks still cannot be written (%s)",
-                            len(self._unmarked), exc)
+        """Write every delivery not yet marked, in one transaction (while one write runs,
+        the deliveries that finish meanwhile wait and go in the next). When it fails, they
+        stay remembered and nothing new is sent until a later try succeeds."""
+        async with self._marking:
+            batch = dict(self._unmarked)
+            if not batch:
                 return
-            del self._unmarked[outbox_id]
-            self.report.sent += 1
-        self._mark_failures = 0
+            try:
+                await self.store.mark_outbox_sent(batch)
+            except Exception as exc:  # delivered: never send them again, retry the marks
+                self._mark_failures += 1
+                log.warning("outbox: %d delivered messages could not be marked sent (%s); "
+                            "retrying the marks", len(batch), exc)
+                return
+            for outbox_id in batch:
+                del self._unmarked[outbox_id]
+            self.report.sent += len(batch)
+            self._mark_failures = 0
 
     async def _give_up(self, message: OutboxMessage, exc: TelegramError, *, chat_gone: bool) -> None:
         log.warning("outbox %s to chat %s failed: %s", message.id, message.chat_id, exc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -170,13 +170,15 @@ class OutboxQueries:
         row = await self.db.fetchone(sql)
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    async def mark_outbox_sent(self, outbox_id: int, message_id: int | None) -> None:
-        """Record that the Bot API accepted the message: it is never sent again."""
+    async def mark_outbox_sent(self, marks: Mapping[int, int | None]) -> None:
+        """Record that the Bot API accepted these messages (outbox id -> the API's message
+        id), all in one transaction: they are never sent again."""
+        now = now_utc().isoformat()
         async with self.db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE outbox SET status='sent', message_id=?, sent_at=?, attempts=attempts+1"
                 " WHERE id=? AND status='pending'",
-                (message_id, now_utc().isoformat(), outbox_id),
+                [(message_id, now, outbox_id) for outbox_id, message_id in marks.items()],
             )
 
     async def retry_outbox_later(self, outbox_id: int, not_before: dt.datetime, error: str) -> None:
