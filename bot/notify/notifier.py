@@ -11,9 +11,11 @@ Guarantees and their limits:
 * Shown at most once, once marked: the row is marked `sent` right after the API call
   returns. When the mark cannot be written (a full disk, a write lock held too long), the
   notifier remembers the delivery and retries only the mark, sending nothing new until
-  the marks are written, so a failing store never makes it send a message again. Only a
-  crash between the API call and the mark (or a timeout after Telegram got the message)
-  can repeat a message, after a restart: at most the `concurrency` messages in flight.
+  the marks are written, so a failing store never makes it send a message again. Marks
+  are written together (one transaction for the deliveries that finished meanwhile), and
+  a send waits while `MAX_UNMARKED` deliveries are not yet marked. Only a crash between
+  the API call and the mark (or a timeout after Telegram got the message) can repeat a
+  message, after a restart: the deliveries not yet marked and the sends under way.
 * Pacing: `RateLimiter` spaces sends to `per_second` overall, `per_chat_second` per
   private chat and `per_group_minute` per group (Telegram: 20 a minute), at `HEADROOM` of
   the limits so timer jitter never crosses them. A chat gets its messages in order: one in
@@ -59,6 +61,7 @@ OUTAGE_FIRST = 2.0  # seconds of the first pause after a network error
 OUTAGE_MAX = 60.0  # while the API is down, one probe at least this often
 MARK_RETRY_MAX = 5.0  # seconds between tries of a mark that failed
 MAX_FLOODS = 5  # overall flood answers in a row before the message goes back to the outbox
+MAX_UNMARKED = 4  # deliveries not yet marked before a send waits for their mark
 FLOOD_WINDOW = 1.0  # seconds: flood answers of two chats this close are the overall limit
 CHAT_GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
              "peer_id_invalid", "chat_id is empty")
@@ -298,9 +301,11 @@ class Notifier:
         text = limits.fit(message.text)
         flood: RetryAfter | None = None
         for _ in range(MAX_FLOODS):
-            await self.limiter.wait(message.chat_id)
-            if self.outage.active() or self.stopping():
-                return  # the API went down (or the bot stops) meanwhile: it stays pending
+            if len(self._unmarked) >= MAX_UNMARKED:  # marks lag behind: let them catch up
+                await self._write_marks()
+            await self.limiter.wait(message.chat_id)  # no await between the slot and the send
+            if self.outage.active() or self.stopping() or self._mark_failures:
+                return  # the API went down, the bot stops, or marks fail: it stays pending
             try:
                 sent = await self.bot.send_message(message.chat_id, text, reply_markup=markup)
             except RetryAfter as exc:
