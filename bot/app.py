@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -17,6 +16,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.commands import publish_commands
+from bot.notify.flood import BotRateLimiter
 from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import SqlitePersistence
 from bot.platform import PlatformProfile, profile_for
@@ -109,7 +109,8 @@ def build_application(
     """Build the application with every handler registered.
 
     `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
-    without it the real Bot API of the configured platform is used, with a rate limiter.
+    without it the real Bot API of the configured platform is used, with a rate limiter
+    (PTB's, whose flood answers hold one chat, not every chat: bot/notify/flood.py).
     """
     from handlers import register  # handlers import this module
 
@@ -133,7 +134,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     else:
         builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=profile.messages_per_second, max_retries=3)
+            BotRateLimiter(overall_max_rate=profile.messages_per_second, max_retries=3)
         )
     app = cast(AbfaApplication, builder.build())
     app.store = store

@@ -22,8 +22,9 @@ Guarantees and their limits:
   flight per chat at a time, the oldest first.
 * Flood (`RetryAfter`): the Bot API does not say whose limit was hit. A flood answer
   holds only its own chat (the message goes back to the outbox until the time asked),
-  unless another chat got one within `FLOOD_WINDOW`: then it is the bot's overall limit
-  and every send pauses for the time asked.
+  unless another chat got one within a second (bot/notify/flood.py): then it is the bot's
+  overall limit and every send pauses for the time asked. The running bot's rate limiter
+  gives the notifier a flood answer at once (`NO_RETRY`) instead of retrying it.
 * Outage: the first network error pauses every send (2, 4, 8 … up to `OUTAGE_MAX`
   seconds, reset by the first success); one message probes the API after each pause. The
   waiting message records why (`last_error`) and when it is tried next (`not_before`),
@@ -48,6 +49,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.logs import RedactTokens
+from bot.notify.flood import NO_RETRY, FloodWatch, retry_seconds
 from bot.store.interface import Store
 from bot.store.outbox import OutboxMessage
 from bot.text import limits
@@ -62,7 +64,6 @@ OUTAGE_MAX = 60.0  # while the API is down, one probe at least this often
 MARK_RETRY_MAX = 5.0  # seconds between tries of a mark that failed
 MAX_FLOODS = 5  # overall flood answers in a row before the message goes back to the outbox
 MAX_UNMARKED = 4  # deliveries not yet marked before a send waits for their mark
-FLOOD_WINDOW = 1.0  # seconds: flood answers of two chats this close are the overall limit
 CHAT_GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
              "peer_id_invalid", "chat_id is empty")
 
@@ -124,22 +125,6 @@ class RateLimiter:
         self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
 
 
-class FloodWatch:
-    """Tells a chat's own flood limit from the bot's overall one (see the module doc)."""
-
-    def __init__(self, clock: Clock, window: float = FLOOD_WINDOW) -> None:
-        self.clock, self.window = clock, window
-        self._last: dict[int, float] = {}
-
-    def is_overall(self, chat_id: int) -> bool:
-        """Record a flood answer for this chat; True when another chat had one just before."""
-        now = self.clock()
-        self._last = {c: t for c, t in self._last.items() if now - t <= self.window}
-        overall = any(c != chat_id for c in self._last)
-        self._last[chat_id] = now
-        return overall
-
-
 class Outage:
     """The Bot API did not answer: pause everyone, longer after each failed probe."""
 
@@ -177,11 +162,6 @@ class DrainReport:
     unmarked: int = 0  # delivered, the mark not yet written (retried)
 
 
-def _seconds(exc: RetryAfter) -> float:
-    value = exc._retry_after  # a timedelta; the public property warns in PTB 22
-    return max(value.total_seconds(), 0.0)
-
-
 def _reason(exc: TelegramError) -> str:
     """Why a send failed, for `last_error` (shown by `ops outbox`): never the token."""
     return RedactTokens().redact(f"{type(exc).__name__}: {exc.message}")
@@ -201,6 +181,8 @@ class Notifier:
         self.limiter = RateLimiter(per_second, per_chat_second, per_group_minute=per_group_minute,
                                    clock=clock, sleep=sleep)
         self.floods = FloodWatch(clock)
+        # through the bot's rate limiter, a flood answer comes back at once (held here)
+        self._no_retry = {"rate_limit_args": NO_RETRY} if getattr(bot, "rate_limiter", None) else {}
         self.outage = Outage(clock)
         self.concurrency = max(concurrency, 1)
         self.clock, self.sleep, self.wall = clock, sleep, wall
@@ -307,10 +289,11 @@ class Notifier:
             if self.outage.active() or self.stopping() or self._mark_failures:
                 return  # the API went down, the bot stops, or marks fail: it stays pending
             try:
-                sent = await self.bot.send_message(message.chat_id, text, reply_markup=markup)
+                sent = await self.bot.send_message(message.chat_id, text, reply_markup=markup,
+                                                   **self._no_retry)
             except RetryAfter as exc:
                 self.report.floods += 1
-                seconds = _seconds(exc)
+                seconds = retry_seconds(exc)
                 if not self.floods.is_overall(message.chat_id):
                     self.limiter.hold(message.chat_id, seconds)
                     await self._retry_later(message, seconds, f"{_reason(exc)} (this chat)")
@@ -333,7 +316,7 @@ class Notifier:
                 await self._mark(message.id, sent.message_id)
             return
         assert flood is not None
-        await self._retry_later(message, _seconds(flood), _reason(flood))
+        await self._retry_later(message, retry_seconds(flood), _reason(flood))
 
     async def _mark(self, outbox_id: int, message_id: int | None) -> None:
         """Remember the delivery, then write it (with every other one waiting)."""
