@@ -76,7 +76,7 @@ NAME = "service_request"
 CHOOSE, SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE = range(7)
 STATE_OF = {"subscription": SUBSCRIPTION, "applicant": FIELD, "field": FIELD,
             "location": LOCATION, "document": DOCUMENT, "confirm": CONFIRM}
-DRAFT_STATES = (SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM)  # handlers/recovery.py
+DRAFT_STATES = (SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE)  # recovery.py
 
 
 def _catalog_markup() -> Any:
