@@ -5,21 +5,38 @@ persistent ConversationHandler are pickled into the `ptb_*` tables. PTB hands ov
 changed entries one by one; they are buffered and `commit()` writes them all in ONE
 transaction. The application (bot.app.AbfaApplication) commits after every update, so
 a kill -9 loses at most the update being handled.
+
+Update boundaries: while an update of a user or chat is being handled, its entries
+(user_data, chat_data, and the conversations keyed by it) are `hold()`-en: PTB may hand
+them over mid-handler (its task wrapper marks the user again after the update's own
+flush, and any other chat's flush then collects it), but they are written only once no
+update of theirs is in progress. So the saved conversation state and user data are
+always from the same moment between two updates.
+
+Unreadable rows: a row that cannot be unpickled (or is not what PTB expects) is moved
+to `ptb_quarantine` (bot/store/quarantine.py) with the error, logged, and skipped, so the
+bot starts anyway; `lost` names the users and chats whose state was dropped until they
+have been told (handlers/recovery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import pickle
+from collections import Counter
+from collections.abc import Collection, Iterable
 from copy import deepcopy
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
+from bot.store import quarantine
 from bot.store.db import Database
 
+log = logging.getLogger(__name__)
 _PICKLE = pickle.HIGHEST_PROTOCOL
 _UPSERT = {
     "ptb_user_data": "INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?) "
@@ -40,6 +57,13 @@ _DELETE = {
 }
 
 
+def _blob(value: Any) -> bytes:
+    """A stored value as bytes, whatever type a damaged row holds."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "replace")
+
+
 class SqlitePersistence(BasePersistence[dict, dict, dict]):
     """BasePersistence over the `ptb_*` tables of the store's database."""
 
@@ -51,18 +75,71 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         self._pending: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...] | None] = {}
         # one commit at a time, so a failed one can be re-queued without overtaking a newer
         self._commit_lock = asyncio.Lock()
+        # user and chat ids with an update in progress -> how many
+        self._busy: Counter[int] = Counter()
+        # user or chat id whose state was unreadable -> the quarantine rows to mark told
+        self.lost: dict[int, set[int]] = {}
 
     async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         await self.db.open()
         return list(await self.db.reader.execute_fetchall(sql, params))
 
+    async def _set_aside(self, table: str, key: tuple[Any, ...], data: bytes,
+                         exc: Exception) -> None:
+        """Move an unreadable row to the quarantine and log it; the bot starts without it."""
+        error = f"{type(exc).__name__}: {exc}"
+        row_id = await quarantine.quarantine(self.db, table, key, data, error)
+        log.warning("persistence: unreadable row %s %s skipped and kept as ptb_quarantine %d "
+                    "(%s)", table, list(key), row_id, error[:200])
+
     async def _load_map(self, table: str, key: str) -> dict[int, Any]:
-        rows = await self._rows(f"SELECT {key}, data FROM {table}")
-        return {int(row[0]): pickle.loads(row[1]) for row in rows}
+        loaded = {}
+        for row in await self._rows(f"SELECT {key}, data FROM {table}"):
+            try:
+                value = pickle.loads(row[1])
+                if not isinstance(value, dict):
+                    raise TypeError(f"expected a dict, found {type(value).__name__}")
+            except Exception as exc:  # any unpickling error: corrupt, truncated, stale class
+                await self._set_aside(table, (row[0],), _blob(row[1]), exc)
+                continue
+            loaded[int(row[0])] = value
+        return loaded
 
     async def _load_single(self, table: str) -> Any:
         rows = await self._rows(f"SELECT data FROM {table} WHERE id=1")
-        return pickle.loads(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        try:
+            return pickle.loads(rows[0][0])
+        except Exception as exc:
+            await self._set_aside(table, (1,), _blob(rows[0][0]), exc)
+            return None
+
+    async def load_lost(self) -> None:
+        """Learn whose state was set aside and not yet told (after loading; see `lost`)."""
+        self.lost = {}
+        for row in await quarantine.unnotified(self.db):
+            for owner in row.owners():
+                self.lost.setdefault(owner, set()).add(row.id)
+
+    async def forget_lost(self, owners: Iterable[int]) -> None:
+        """These users or chats were told to start over."""
+        ids = {row for owner in owners for row in self.lost.pop(owner, set())}
+        for rows in self.lost.values():
+            rows -= ids
+        self.lost = {owner: rows for owner, rows in self.lost.items() if rows}
+        await quarantine.mark_notified(self.db, ids)
+
+    def hold(self, owners: Collection[int]) -> None:
+        """An update of these users/chats is being handled: do not write their state yet."""
+        self._busy.update(owners)
+
+    def release(self, owners: Collection[int]) -> None:
+        """The update is done: their state may be written again."""
+        self._busy.subtract(owners)
+        for owner in owners:
+            if self._busy[owner] <= 0:
+                del self._busy[owner]
 
     async def get_user_data(self) -> dict[int, dict]:
         """All stored user_data."""
@@ -74,7 +151,9 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def get_bot_data(self) -> dict:
         """The stored bot_data (remembered, so an unchanged one is never rewritten)."""
-        data = await self._load_single("ptb_bot_data") or {}
+        data = await self._load_single("ptb_bot_data")
+        if not isinstance(data, dict):
+            data = {}
         self._last_bot_data = pickle.dumps(data, _PICKLE)
         return data
 
@@ -85,7 +164,13 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one named conversation."""
         rows = await self._rows("SELECT key, state FROM ptb_conversations WHERE name=?", (name,))
-        return {tuple(json.loads(row[0])): pickle.loads(row[1]) for row in rows}
+        states = {}
+        for key, state in rows:
+            try:
+                states[tuple(json.loads(key))] = pickle.loads(state)
+            except Exception as exc:
+                await self._set_aside("ptb_conversations", (name, key), _blob(state), exc)
+        return states
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
@@ -136,10 +221,23 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         async with self._commit_lock:
             await self._commit()
 
+    def _owners(self, table: str, key: tuple[Any, ...]) -> set[int]:
+        if table in ("ptb_user_data", "ptb_chat_data"):
+            return {int(key[0])}
+        if table == "ptb_conversations":
+            return {part for part in json.loads(key[1]) if isinstance(part, int)}
+        return set()
+
     async def _commit(self) -> None:
+        """Write what is buffered, except the entries of users/chats mid-update (kept)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
+        if self._busy:
+            for item in [i for i in pending if self._busy.keys() & self._owners(*i)]:
+                self._pending[item] = pending.pop(item)
+            if not pending:
+                return
         upserts: dict[str, list[tuple[Any, ...]]] = {}
         deletes: dict[str, list[tuple[Any, ...]]] = {}
         for (table, key), row in pending.items():

@@ -69,6 +69,7 @@ from tariffs.render import render_steps
 
 NAME = "bills"
 ASK_NUMBER, VERIFY = range(2)
+DRAFT_STATES = (VERIFY,)  # handlers/recovery.py
 PAGE = 5
 CHART_PERIODS = 12
 MAX_MESSAGE = 4000
@@ -111,6 +112,7 @@ async def send_latest(update: Update, ctx: Ctx, link: Link, note: str | None = N
 
 async def start(update: Update, ctx: Ctx) -> int:
     """Offer the verified subscriptions, or ask for a number."""
+    await answer_query(update)
     ctx.user_data.pop(NAME, None)
     links = [link for link in await ctx.store.links(update.effective_chat.id) if link.verified]
     if links:
@@ -119,6 +121,9 @@ async def start(update: Update, ctx: Ctx) -> int:
         await reply(update, t("bills.choose_linked"), inline(rows))
     await reply(update, t("bills.ask_number"), main_menu())
     return ASK_NUMBER
+
+
+restart = start  # a step whose draft was lost asks for the number again
 
 
 async def inquire(update: Update, ctx: Ctx, text: str) -> int:

@@ -51,6 +51,7 @@ from tariffs.render import render_lines, render_steps
 
 NAME = "calculator"
 SCHEDULE, USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE, WHAT_IF = range(9)
+DRAFT_STATES = (USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE, WHAT_IF)  # recovery
 UNIT_BUTTONS = (1, 2, 3, 4)
 DAY_BUTTONS = (30, DEFAULT_DAYS, 90)
 MAX_MESSAGE = 3800
@@ -174,6 +175,9 @@ async def start(update: Update, ctx: Ctx) -> int:
     await begin(update, ctx)
     ctx.user_data[NAME] = {}
     return await _go(update, ctx, SCHEDULE)
+
+
+restart = start  # a step whose draft was lost starts the calculator again
 
 
 async def pick_schedule(update: Update, ctx: Ctx) -> int:

@@ -46,16 +46,21 @@ from handlers.request_steps import (
 
 NAME = "incident"
 TYPE, LOCATION, PHOTO, DESCRIPTION, PHONE = range(5)
+DRAFT_STATES = (LOCATION, PHOTO, DESCRIPTION, PHONE)  # handlers/recovery.py
 PHOTO_SPEC = DocumentSpec(id="photo", title="photo", required=False, media=("photo",))
 MIN_ADDRESS = 10  # characters of a typed address: a street and a number at least
 
 
 async def start(update: Update, ctx: Ctx) -> int:
     """Show the emergency number at once and the incident types."""
+    await answer_query(update)
     await ensure_chat(update, ctx)
     ctx.user_data[NAME] = {}
     await reply(update, t("incident.intro", phone=ctx.settings.emergency_phone), _types())
     return TYPE
+
+
+restart = start  # a step whose draft was lost starts the report again
 
 
 async def type_expected(update: Update, ctx: Ctx) -> int:

@@ -26,6 +26,7 @@ from tariffs import TariffError, get_schedule, list_schedules, pattern_for
 
 NAME = "info"
 LIST, PLACE = range(2)
+DRAFT_STATES = (LIST,)  # handlers/recovery.py
 END = ConversationHandler.END
 PERIOD_DAYS = 60
 
@@ -46,6 +47,9 @@ async def list_topics(update: Update, ctx: Ctx) -> int:
     rows = [[(t(item.title), f"info:t:{item.id}")] for item in topics()]
     await show(update, ctx, t("info.prompt"), inline([*rows, back_row()]))
     return END
+
+
+restart = list_topics  # a list whose draft was lost: show the topics again
 
 
 async def open_topic(update: Update, ctx: Ctx) -> int:

@@ -41,6 +41,7 @@ from handlers.request_view import (
 
 NAME = "request_document"
 FILE = 0
+DRAFT_STATES = (FILE,)  # handlers/recovery.py: a lost draft ends at the main menu
 
 
 async def list_requests(update: Update, ctx: Ctx) -> None:

@@ -33,6 +33,7 @@ from handlers.request_view import process_title
 
 INPUT = 0
 DRAFT = "ops_input"
+DRAFT_CONVERSATION, DRAFT_STATES = DRAFT, (INPUT,)  # handlers/recovery.py
 OUTAGE = "ops_outage"
 Callback = Callable[[Update, Ctx], Awaitable[Any]]
 

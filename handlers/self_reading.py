@@ -37,6 +37,7 @@ from handlers.tariff_menu import back_row, begin, stale_step
 
 NAME = "self_reading"
 PICK, NUMBER, CONFIRM, PHOTO = range(4)
+DRAFT_STATES = (NUMBER, CONFIRM, PHOTO)  # handlers/recovery.py
 HISTORY = 6  # bills whose average daily use is "usual"
 END = ConversationHandler.END
 
@@ -68,6 +69,9 @@ async def start(update: Update, ctx: Ctx) -> int:
               f"sr:sub:{link.subscriber.id}")] for link in verified]
     await show(update, ctx, t("reading.pick"), inline(rows))
     return PICK
+
+
+restart = start  # a step whose draft was lost starts the declaration again
 
 
 async def pick(update: Update, ctx: Ctx) -> int:

@@ -80,6 +80,7 @@ NAME = "service_request"
 CHOOSE, SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE = range(7)
 STATE_OF = {"subscription": SUBSCRIPTION, "applicant": FIELD, "field": FIELD,
             "location": LOCATION, "document": DOCUMENT, "confirm": CONFIRM}
+DRAFT_STATES = (SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE)  # recovery.py
 
 
 def _catalog_markup() -> Any:
@@ -119,6 +120,7 @@ def _document_line(doc: Any) -> str:
 
 async def open_catalog(update: Update, ctx: Ctx) -> int:
     """Show the catalog, or offer to continue a request left half-done."""
+    await answer_query(update)
     await ensure_chat(update, ctx)
     draft = parked(ctx.user_data)
     if draft is not None:
@@ -406,6 +408,9 @@ async def discard(update: Update, ctx: Ctx) -> int:
 
 
 # helpers -----------------------------------------------------------------------------------
+
+restart = open_catalog  # a step whose draft was lost starts again from the catalog
+
 
 def _service_of(update: Update) -> Service | None:
     data = update.callback_query.data if update.callback_query else ""

@@ -42,6 +42,7 @@ from handlers.ownership import (
 
 NAME = "subs"
 ASK_NUMBER, NICKNAME, VERIFY = range(3)
+DRAFT_STATES = (NICKNAME, VERIFY)  # handlers/recovery.py
 NICKNAME_LIMIT = 30
 
 
@@ -79,10 +80,14 @@ async def show_list(update: Update, ctx: Ctx) -> int:
 
 async def ask_number(update: Update, ctx: Ctx) -> int:
     """Ask for the subscription number or bill ID to add (leaving any other flow)."""
+    await answer_query(update)
     end_conversations(ctx.application, update, ctx.user_data)
     ctx.user_data[NAME] = {}
     await reply(update, t("subs.ask_number"), choices([]))
     return ASK_NUMBER
+
+
+restart = ask_number  # a step whose draft was lost asks for the number again
 
 
 async def got_number(update: Update, ctx: Ctx) -> int:

@@ -1,15 +1,17 @@
 """The notification outbox: messages are written in the same transaction as the change
 that causes them, and a notifier delivers them later (at least once, shown at most once).
 
-Life of a row: `pending` (with `not_before`, the earliest next attempt) → `sent` (with the
-Bot API's message id) or `failed` (the chat blocked the bot, or retries ran out).
+Life of a row: `pending` (with `not_before`, the earliest next attempt, and `last_error`,
+why the last attempt did not deliver it) → `sent` (with the Bot API's message id) or
+`failed` (a definite answer: the chat blocked the bot or is gone, or the Bot API refused
+the message itself). An outage of the Bot API never fails a message: it stays pending.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.db import Database
+from bot.text import limits
 from bot.text.fmt import now_utc
 
 
@@ -33,16 +36,23 @@ async def enqueue(
     """Add a message to the outbox inside the caller's transaction.
 
     `dedupe_key` makes the event idempotent: a second message with the same key is
-    ignored. Returns the new row id, or None when the key was already there.
+    ignored. Returns the new row id, or None when the key was already there. The text is
+    fitted to the Bot API's limit and callback data are checked, so every row can be sent;
+    a group that became a supergroup gets the message at its new id.
     """
     now = now_utc().isoformat()
+    if chat_id < 0:
+        chat_id = await _current_chat(conn, chat_id)
     cur = await conn.execute(
-        "INSERT OR IGNORE INTO outbox (chat_id, kind, text, reply_markup, request_id,"
-        " dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (chat_id, kind, text, json.dumps(reply_markup, ensure_ascii=False) if reply_markup
-         else None, request_id, dedupe_key, now, now),
+        "INSERT INTO outbox (chat_id, kind, text, reply_markup, request_id,"
+        " dedupe_key, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        (chat_id, kind, limits.fit(text), _markup_json(reply_markup), request_id, dedupe_key,
+         now, now),
     )
-    return int(cur.lastrowid) if cur.rowcount else None
+    row = await cur.fetchone()
+    await cur.close()
+    return int(row[0]) if row else None
 
 
 async def enqueue_many(
@@ -51,11 +61,31 @@ async def enqueue_many(
     """Add the same message for many chats (a broadcast) inside the caller's transaction;
     `chats` gives (chat id, dedupe key) pairs."""
     now = now_utc().isoformat()
+    fitted = limits.fit(text)
     await conn.executemany(
-        "INSERT OR IGNORE INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(chat_id, kind, text, key, now, now) for chat_id, key in chats],
+        "INSERT INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        [(chat_id, kind, fitted, key, now, now) for chat_id, key in chats],
     )
+
+
+def _markup_json(markup: dict[str, Any] | None) -> str | None:
+    if not markup:
+        return None
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            if "callback_data" in button:
+                limits.check_callback_data(button["callback_data"])
+    return json.dumps(markup, ensure_ascii=False)
+
+
+async def _current_chat(conn: aiosqlite.Connection, chat_id: int) -> int:
+    """The chat id messages for `chat_id` go to (its supergroup's, if it was upgraded)."""
+    cur = await conn.execute(
+        "SELECT new_chat_id FROM chat_migrations WHERE old_chat_id=?", (chat_id,))
+    row = await cur.fetchone()
+    await cur.close()
+    return int(row[0]) if row else chat_id
 
 
 @dataclass(frozen=True)
@@ -76,6 +106,27 @@ class OutboxMessage:
         markup = row["reply_markup"]
         return cls(row["id"], row["chat_id"], row["kind"], row["text"],
                    json.loads(markup) if markup else None, row["request_id"], row["attempts"])
+
+
+@dataclass(frozen=True)
+class WaitingGroup:
+    """Pending messages of one kind held up for one reason (None: not tried yet)."""
+
+    kind: str
+    reason: str | None
+    messages: int
+    chats: int
+    oldest: dt.datetime
+    next_try: dt.datetime
+
+
+@dataclass(frozen=True)
+class ChatMigration:
+    """A group that became a supergroup: its messages go to `new_chat_id`."""
+
+    old_chat_id: int
+    new_chat_id: int
+    migrated_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -112,18 +163,22 @@ class OutboxQueries:
         return [OutboxMessage.from_row(r) for r in await self.db.fetchall(sql, (*skip, moment, limit))]
 
     async def next_outbox_due(self) -> dt.datetime | None:
-        """When the earliest pending message may be tried (None when nothing is pending)."""
-        sql = "SELECT MIN(not_before) FROM outbox WHERE status='pending'"
+        """When the earliest message that `due_outbox` would return may be tried (the oldest
+        pending message of each chat counts; None when nothing is pending)."""
+        sql = ("SELECT MIN(o.not_before) FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
+               " WHERE status='pending' GROUP BY chat_id) AS first ON first.id = o.id")
         row = await self.db.fetchone(sql)
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    async def mark_outbox_sent(self, outbox_id: int, message_id: int | None) -> None:
-        """Record that the Bot API accepted the message: it is never sent again."""
+    async def mark_outbox_sent(self, marks: Mapping[int, int | None]) -> None:
+        """Record that the Bot API accepted these messages (outbox id -> the API's message
+        id), all in one transaction: they are never sent again."""
+        now = now_utc().isoformat()
         async with self.db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE outbox SET status='sent', message_id=?, sent_at=?, attempts=attempts+1"
                 " WHERE id=? AND status='pending'",
-                (message_id, now_utc().isoformat(), outbox_id),
+                [(message_id, now, outbox_id) for outbox_id, message_id in marks.items()],
             )
 
     async def retry_outbox_later(self, outbox_id: int, not_before: dt.datetime, error: str) -> None:
@@ -166,13 +221,48 @@ class OutboxQueries:
 
     async def outbox_messages(
         self, *, chat_id: int | None = None, kind: str | None = None,
-        request_id: int | None = None,
+        request_id: int | None = None, status: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Outbox rows (all columns), oldest first, optionally of one chat, kind or request."""
+        """Outbox rows (all columns), oldest first, optionally of one chat, kind, request
+        or status."""
         clauses, params = [], []
-        for column, value in (("chat_id", chat_id), ("kind", kind), ("request_id", request_id)):
+        for column, value in (("chat_id", chat_id), ("kind", kind), ("request_id", request_id),
+                              ("status", status)):
             if value is not None:
                 clauses.append(f"{column}=?")
                 params.append(value)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [dict(row) for row in await self.db.fetchall(f"SELECT * FROM outbox{where} ORDER BY id", params)]
+
+    async def outbox_waiting(self) -> list[WaitingGroup]:
+        """What is pending, grouped by kind and the reason it is still waiting, the largest
+        group first."""
+        sql = ("SELECT kind, last_error, COUNT(*), COUNT(DISTINCT chat_id), MIN(created_at),"
+               " MIN(not_before) FROM outbox WHERE status='pending' GROUP BY kind, last_error"
+               " ORDER BY COUNT(*) DESC, MIN(created_at)")
+        return [WaitingGroup(r[0], r[1], int(r[2]), int(r[3]), dt.datetime.fromisoformat(r[4]),
+                             dt.datetime.fromisoformat(r[5]))
+                for r in await self.db.fetchall(sql)]
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Remember that a group became a supergroup and send its pending messages to the new
+        id (in order). Returns how many pending messages were moved."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_migrations (old_chat_id, new_chat_id, migrated_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (old_chat_id) DO UPDATE SET"
+                " new_chat_id=excluded.new_chat_id, migrated_at=excluded.migrated_at",
+                (old_chat_id, new_chat_id, now_utc().isoformat()),
+            )
+            cur = await conn.execute(
+                "UPDATE outbox SET chat_id=? WHERE chat_id=? AND status='pending'",
+                (new_chat_id, old_chat_id),
+            )
+            return int(cur.rowcount)
+
+    async def chat_migrations(self) -> list[ChatMigration]:
+        """Every group known to have become a supergroup, oldest first."""
+        sql = ("SELECT old_chat_id, new_chat_id, migrated_at FROM chat_migrations"
+               " ORDER BY migrated_at, old_chat_id")
+        return [ChatMigration(int(r[0]), int(r[1]), dt.datetime.fromisoformat(r[2]))
+                for r in await self.db.fetchall(sql)]

@@ -9,6 +9,7 @@ stderr), 2 bad arguments.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
 from bot.settings import Settings
 from bot.store import SqliteStore, Store
-from bot.text.fmt import digits
+from bot.text.fmt import digits, jalali_datetime
 from bot.text.i18n import t
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
 from bot.tools.terminal import say
@@ -89,6 +90,10 @@ def add_parser(subparsers: Any) -> None:
     out.add_argument("--to", dest="end", required=True, help=_help("to"))
     out.add_argument("--reason", "--text", dest="reason", required=True, help=_help("outage_reason"))
     out.add_argument("--yes", action="store_true", help=_help("skip_question"))
+    box = sub.add_parser("outbox", help=_help("outbox"))
+    box.add_argument("--list", action="store_true", help=_help("outbox_list"))
+    box.add_argument("--chat", type=int, help=_help("outbox_chat"))
+    box.add_argument("--limit", type=int, default=100, help=_help("limit"))
     pend = sub.add_parser("notify-pending", help=_help("notify_pending"))
     pend.add_argument("--wait", action="store_true", help=_help("wait"))
     sub.add_parser("remind", help=_help("remind"))
@@ -160,6 +165,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
     if command == "stats":
         _print_stats(service_stats(await store.closed_requests()))
         return 0
+    if command == "outbox":
+        return await _outbox(settings, store, args)
     if command == "remind":
         say(t("ops.cli_reminders", count=await run_reminders(store, settings)))
         return 0
@@ -361,3 +368,42 @@ async def _notify(settings: Settings, store: Store, request: BaseRequest | None,
     say(t("ops.cli_outbox", sent=report.sent, failed=report.failed, retried=report.retried,
             floods=report.floods))
     return 0
+
+
+async def _outbox(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    """The outbox at a glance: counts, what waits grouped by kind and reason (tab-separated:
+    messages, chats, kind, oldest, next try, reason), groups that moved to a new id; with
+    --list or --chat, the pending messages themselves."""
+    counts = await store.outbox_counts()
+    print(t("ops.cli_outbox_counts", pending=counts.pending, sent=counts.sent,
+            failed=counts.failed))
+    waiting = await store.outbox_waiting()
+    if waiting:
+        print(t("ops.cli_outbox_waiting"))
+    for group in waiting:
+        reason = group.reason or t("ops.cli_outbox_not_tried")
+        print(f"{group.messages}\t{group.chats}\t{group.kind}\t{jalali_datetime(group.oldest)}"
+              f"\t{jalali_datetime(group.next_try)}\t{_one_line(reason)}")
+    moved = await store.chat_migrations()
+    if moved:
+        print(t("ops.cli_outbox_migrated"))
+    for item in moved:
+        print(f"{item.old_chat_id}\t{item.new_chat_id}\t{jalali_datetime(item.migrated_at)}")
+        if item.old_chat_id == settings.operators_chat:
+            print(t("ops.cli_outbox_stale_setting", setting="ABFA_OPERATORS_CHAT"))
+            print(f"ABFA_OPERATORS_CHAT={item.new_chat_id}")
+    if args.list or args.chat is not None:
+        rows = await store.outbox_messages(chat_id=args.chat, status="pending")
+        for row in rows[:args.limit]:
+            print(f"{row['id']}\t{row['chat_id']}\t{row['kind']}\t{row['attempts']}"
+                  f"\t{_stamp(row['created_at'])}\t{_stamp(row['not_before'])}"
+                  f"\t{_one_line(row['last_error'] or t('ops.cli_outbox_not_tried'))}")
+    return 0
+
+
+def _stamp(iso: str) -> str:
+    return jalali_datetime(dt.datetime.fromisoformat(iso))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
