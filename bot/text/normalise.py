@@ -12,7 +12,7 @@ _TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
 # Arabic letters that Persian keyboards replace; kaf, yeh, alef maksura, teh marbuta stay readable.
 _LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ۀ": "هٔ"})
 # Separators a user may put inside a number: spaces (incl. ZWNJ, NBSP), dashes, slashes, dots, commas.
-_NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\-_–—/.,،٬٫]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\u2009\u202f\-‐‑‒–—−_/.,،٬٫]+")
 
 
 _OTHER_DIGIT = re.compile("[۰-۹٠-٩]")

@@ -16,7 +16,7 @@ one first (every tracking code has 11 digits); a bill ID comes before a subscrip
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.identifiers import (
@@ -33,11 +33,13 @@ from bot.text.normalise import fold, to_ascii_digits
 
 SUBSCRIPTION, BILL, PAYMENT, TRACKING = "subscription_number", "bill_id", "payment_id", "tracking_code"
 # A run of digit groups separated by spaces or dashes («۴۰۵۱-۲۳۴-۵۶۷۸», «1100 0200 0000 15»).
-_RUN = re.compile(r"\d+(?:[ \t\-–—_]{1,2}\d+)*")
+_RUN = re.compile(r"\d+(?:[ \t\u00a0\u2009\u202f\u200c\-‐‑‒–—−_]{1,2}\d+)*")
 _GROUP = re.compile(r"\d+")
 _MOBILE = re.compile(r"^(?:0|98|0098)?9\d{9}$")
 _QUANTITY = re.compile(r"(?<![\d.,٫٬/])(\d{1,7})(?:[.٫](\d{1,3}))?(?![\d,٬/])")
 _LABEL_WINDOW = 40
+_TITLE_WORDS = 4  # a line of a label only
+_AFTER_WINDOW = 12  # characters (folded) between a number and a label after it
 _MIN_ID, _MAX_ID = 6, 26
 
 
@@ -84,17 +86,39 @@ class _Run:
     label: str | None
 
 
+def _kinds(labels: Labels) -> Iterator[tuple[str, str]]:
+    """(kind, label word) for every label; a label of two words also written as one
+    («شناسه‌قبض» folds to «شناسهقبض»)."""
+    for kind in ("subscription", "bill", "payment", "tracking", "other"):
+        for word in getattr(labels, kind):
+            yield kind, word
+            if " " in word:
+                yield kind, word.replace(" ", "")
+
+
 def _label(before: str, labels: Labels) -> str | None:
     """The label closest before a number on its line, or None."""
     best, where = None, -1
-    for kind, words in (("subscription", labels.subscription), ("bill", labels.bill),
-                        ("payment", labels.payment), ("tracking", labels.tracking),
-                        ("other", labels.other)):
-        for word in words:
-            at = before.rfind(word)
-            if at >= 0 and at + len(word) > where:  # the label that ends last: the longest
-                best, where = kind, at + len(word)
+    for kind, word in _kinds(labels):
+        at = before.rfind(word)
+        if at >= 0 and at + len(word) > where:  # the label that ends last: the longest
+            best, where = kind, at + len(word)
     return best
+
+
+def _label_after(after: str, labels: Labels) -> str | None:
+    """A label right after a number that has none before it, on its line, naming no other
+    number («۱۲۳۴۵۶۷۸ شماره اشتراکمه», «۲۵۰۰۰۰۰ ریال»): the one that starts first."""
+    best, where = None, _AFTER_WINDOW
+    for kind, word in _kinds(labels):
+        at = after.find(word)
+        if 0 <= at < where or (at == where and best is not None and kind == best):
+            best, where = kind, at
+    return best
+
+
+def _digits(run: str) -> str:
+    return "".join(_GROUP.findall(run))
 
 
 def _runs(text: str, labels: Labels) -> list[_Run]:
@@ -108,7 +132,18 @@ def _runs(text: str, labels: Labels) -> list[_Run]:
         line_start = text.rfind("\n", 0, match.start()) + 1
         start = max(line_start, previous, match.start() - _LABEL_WINDOW)
         before = fold(text[start:match.start()])
-        runs.append(_Run(digits, groups, match.start(), match.end(), _label(before, labels)))
+        label = _label(before, labels)
+        if label is None and not before.strip() and line_start > previous:
+            # a bank app's layout: the label alone on the line above («شناسه قبض\n۱۲۳…»)
+            above = fold(text[text.rfind("\n", 0, line_start - 1) + 1:line_start - 1])
+            if len(above.split()) <= _TITLE_WORDS and above.strip() and not _GROUP.search(above):
+                label = _label(above, labels)
+        if label is None:
+            line_end = text.find("\n", match.end())
+            after = text[match.end():line_end if line_end >= 0 else len(text)]
+            if not any(len(_digits(run)) >= _MIN_ID for run in _RUN.findall(after)):
+                label = _label_after(fold(after), labels)
+        runs.append(_Run(digits, groups, match.start(), match.end(), label))
         previous = match.end()
     return runs
 
@@ -207,6 +242,8 @@ def find_identifiers(text: str, labels: Labels) -> Numbers:
             if not any(k in out.values for k in (BILL, SUBSCRIPTION, TRACKING)):
                 out.values.update(ordered[0])
                 out.alternatives += ordered[1:]
+            elif run.label in _BY_LABEL and not set(found) & out.values.keys():
+                out.values.update(found)  # «شماره اشتراک: …» beside the bill's pair in an SMS
             out.spans.append((run.start, run.end))
         elif other_service:
             out.other_service = out.other_service or other_service
