@@ -117,6 +117,7 @@ class Lexicon:
     def __init__(self, data: VocabularyFile, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
         self._seen: dict[str, tuple[frozenset[str], bool]] = {}
+        self._joined_seen: dict[tuple[str, str], frozenset[str]] = {}
         self.exact: dict[str, frozenset[str]] = {}
         self.phrases: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         keys: dict[str, set[str]] = {}
@@ -319,6 +320,15 @@ class Lexicon:
     def _joined(self, first: str, second: str) -> frozenset[str]:
         """The concepts of one word typed as two («pey giri», «غیر مجاز», «gheire mojaz»),
         when one half means nothing alone or the first is a bound word (غیر، بی، خود، نا)."""
+        pair = (first, second)
+        found = self._joined_seen.get(pair)
+        if found is None:
+            found = self._join(first, second)
+            if len(self._joined_seen) < CACHE_WORDS:
+                self._joined_seen[pair] = found
+        return found
+
+    def _join(self, first: str, second: str) -> frozenset[str]:
         if first.isdigit() or second.isdigit() or is_latin(first) != is_latin(second) or \
                 first in self.ignore or second in self.ignore:
             return frozenset()
@@ -435,10 +445,13 @@ def _near(need: frozenset[str], found: dict[str, list[int]]) -> bool:
 
 def _score(lex: Lexicon, found: dict[str, list[int]]) -> dict[tuple[str, str | None], float]:
     best: dict[tuple[str, str | None], tuple[float, int]] = {}
-    candidates = {rule.order: rule for c in found for rule in lex.rules_with.get(c, ())}
+    present = frozenset(found)
+    short = all(at[-1] < WINDOW for at in found.values())  # every rule's words are close
+    candidates = {rule.order: rule for c in present for rule in lex.rules_with.get(c, ())}
     for order in sorted(candidates):  # file order: equal scores are decided the same way always
         rule = candidates[order]
-        if rule.need <= found.keys() and not (rule.without & found.keys()) and _near(rule.need, found):
+        if rule.need <= present and not (rule.without & present) and (
+                short or _near(rule.need, found)):
             pair = (rule.intent, rule.target)
             if pair not in best or rule.score > best[pair][0]:
                 best[pair] = (rule.score, order)

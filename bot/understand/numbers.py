@@ -16,8 +16,9 @@ one first (every tracking code has 11 digits); a bill ID comes before a subscrip
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from bot.identifiers import (
     SERVICE_TYPES,
@@ -86,14 +87,17 @@ class _Run:
     label: str | None
 
 
-def _kinds(labels: Labels) -> Iterator[tuple[str, str]]:
+@cache
+def _kinds(labels: Labels) -> tuple[tuple[str, str], ...]:
     """(kind, label word) for every label; a label of two words also written as one
     («شناسه‌قبض» folds to «شناسهقبض»)."""
+    out = []
     for kind in ("subscription", "bill", "payment", "tracking", "other"):
         for word in getattr(labels, kind):
-            yield kind, word
+            out.append((kind, word))
             if " " in word:
-                yield kind, word.replace(" ", "")
+                out.append((kind, word.replace(" ", "")))
+    return tuple(out)
 
 
 def _label(before: str, labels: Labels) -> str | None:
