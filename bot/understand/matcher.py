@@ -55,6 +55,8 @@ PREFIXES = ("نمی", "می", "ب", "ن")
 SUFFIX_DEPTH = 3
 BOUND = frozenset({"غیر", "بی", "خود", "نا", "gheir", "gheyr", "gheire", "gheyre", "bi", "khod"})
 SLIP_MAX = 5
+PHRASE_STEM = 4  # a phrase's last word shorter than this takes only «is»: «برای چیه», not
+COPULA = ("ه", "ست", "س")  # «کنتور خونمون» (our house's meter) for «کنتور خون» (the reader)
 WINDOW = 8  # words: the concepts of one rule must be said this close together
 TITLE_WORDS = 3
 VERB_ENDINGS = ("کنم", "کنید", "کنین", "کنیم", "کن", "بده", "بدم", "بدید")
@@ -62,8 +64,8 @@ ANYWHERE = frozenset({"why", "how", "howmuch", "want", "when", "what_to_do", "me
 LATIN_SUFFIX_KEYS = ("mn", "tn", "Sn", "m", "t", "S", "r", "h", "mr")
 ID_INTENTS = {
     numbers.SUBSCRIPTION: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service",
-                           "self_reading", "calculator"},
-    numbers.BILL: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service"},
+                           "self_reading", "calculator", "incident"},
+    numbers.BILL: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service", "incident"},
     numbers.TRACKING: {"tracking"},  # a code names one request: follow it, not the list
 }
 SOCIAL = {"greeting", "thanks"}
@@ -220,19 +222,23 @@ class Lexicon:
 
     def _stem(self, token: str, depth: int = SUFFIX_DEPTH) -> frozenset[str]:
         """The concepts of a Persian word as written or with up to `depth` suffixes taken
-        off, the shortest first from the end: a plural, a possessive, an object and a verb's
-        person stack up («قبض‌هامونو», «بیاریمش», «رنگیه»)."""
+        off: a plural, a possessive, an object and a verb's person stack up («قبض‌هامونو»,
+        «بیاریمش», «رنگیه»). The longest known stem wins («درخواستای» is «درخواستا», the
+        plural, before «درخواست»). One suffix may leave two letters («قبضم»), more must
+        leave three («نوه» is not «نو»)."""
         found = self.exact.get(token)
         if found or not depth:
             return found or frozenset()
-        for suffix in SUFFIXES:
-            # one suffix may leave two letters («قبضم»), more must leave three («نوه» is not «نو»)
-            if token.endswith(suffix) and len(token) - len(suffix) >= (
-                    2 if depth == SUFFIX_DEPTH else 3):
-                found = self._stem(token[:-len(suffix)], depth - 1)
-                if found:
-                    return found
-        return frozenset()
+        best, stems, level = "", {token}, 0
+        while stems and level < depth:
+            shortest = 2 if level == 0 else 3
+            stems = {stem[:-len(suffix)] for stem in stems for suffix in SUFFIXES
+                     if stem.endswith(suffix) and len(stem) - len(suffix) >= shortest}
+            for stem in stems:
+                if len(stem) > len(best) and stem in self.exact:
+                    best = stem
+            level += 1
+        return self.exact[best] if best else frozenset()
 
     def _latin(self, token: str) -> frozenset[str]:
         """The concepts of a Finglish word as written, in its one spelling (`latin_canon`),
@@ -356,6 +362,8 @@ class Lexicon:
                     joined = "".join(tokens[i:i + size])
                     if joined in self.places:
                         return self.places[joined]
+            if token.endswith(("ه", "ی")) and token[:-1] in self.places:
+                return self.places[token[:-1]]  # «مشهده» (is Mashhad), «تبریزی»
         for token in tokens:
             if token not in self._place_keys and len(self._place_keys) < CACHE_WORDS:
                 self._place_keys[token] = (
@@ -373,8 +381,12 @@ LATIN_SUFFIXES = ("e", "a", "i", "am", "at", "ash", "o", "ye", "mo", "ro", "ha",
 def _inflected(token: str, word: str) -> bool:
     """Whether a token is the word, or the word with a suffix («عادیه» for «عادی»,
     «aloode» for «alood»)."""
-    return token == word or (token.startswith(word) and token[len(word):] in (
-        LATIN_SUFFIXES if is_latin(word) else SUFFIXES))
+    if token == word or not token.startswith(word):
+        return token == word
+    suffix = token[len(word):]
+    if is_latin(word):
+        return suffix in LATIN_SUFFIXES
+    return suffix in (SUFFIXES if len(word) >= PHRASE_STEM else COPULA)
 
 
 def _examples(data: VocabularyFile) -> list[tuple[str, str | None, str]]:

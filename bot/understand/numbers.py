@@ -39,6 +39,7 @@ _GROUP = re.compile(r"\d+")
 _MOBILE = re.compile(r"^(?:0|98|0098)?9\d{9}$")
 _QUANTITY = re.compile(r"(?<![\d.,٫٬/])(\d{1,7})(?:[.٫](\d{1,3}))?(?![\d,٬/])")
 _LABEL_WINDOW = 40
+READING_WORDS = 5  # «کنتور ما الان رو ۱۲۳۴ هست»: the meter word a few words before
 _TITLE_WORDS = 4  # a line of a label only
 _AFTER_WINDOW = 12  # characters (folded) between a number and a label after it
 _MIN_ID, _MAX_ID = 6, 26
@@ -280,8 +281,8 @@ def _starts(text: str, words: tuple[str, ...]) -> bool:
     return any(text == w or text.startswith(w + " ") for w in words)
 
 
-def _ends(text: str, words: tuple[str, ...]) -> bool:
-    last = text.split()[-3:]
+def _ends(text: str, words: tuple[str, ...], size: int = 3) -> bool:
+    last = text.split()[-size:]
     return any(w in last for w in words) or any(" ".join(last).endswith(w) for w in words)
 
 
@@ -308,7 +309,7 @@ def find_quantities(text: str, words: Quantities) -> dict[str, str]:
             if litres >= 1000 and not fraction:
                 value = litres / 1000
                 out.setdefault("consumption", str(int(value)) if value.is_integer() else str(value))
-        elif before and _ends(before, words.reading) and not fraction:
+        elif before and _ends(before, words.reading, READING_WORDS) and not fraction:
             out.setdefault("reading", number)
         elif before and _ends(before, words.use):
             out.setdefault("consumption", number)
