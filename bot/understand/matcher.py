@@ -344,7 +344,7 @@ class Lexicon:
         if is_latin(whole):
             return self._latin(whole) or (self.keys.get(key(whole), frozenset())
                                           if len(key(whole)) >= 4 else frozenset())
-        return self._stem(whole)
+        return self.exact.get(whole, frozenset())  # «کنتور خونمون» is not «کنتورخون»+«مون»
 
     def _phrase(self, tokens: list[str], i: int) -> tuple[tuple[str, ...], frozenset[str]] | None:
         for words, concepts in self.phrases.get(tokens[i], ()):
