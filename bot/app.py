@@ -106,7 +106,7 @@ def bot_request(settings: Settings) -> BaseRequest:
 
     A pool of `connection_pool` kept-alive connections (replies to many chats at once
     reuse them instead of opening new ones), on aiohttp (bot/aiohttp_request.py, the
-    default: a third of httpx's CPU a call) or PTB's HTTPXRequest. With httpx,
+    default: half of httpx's CPU a call) or PTB's HTTPXRequest. With httpx,
     `http_version` 2 asks for HTTP/2 with HTTP/1.1 still allowed, so a server that does
     not offer HTTP/2 in TLS's ALPN (or a plain http:// local Bot API) is spoken to in
     HTTP/1.1; without the h2 package it stays HTTP/1.1 and says so in the log.

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     messages_per_second: float | None = Field(None, gt=0, description="platform default if unset")
     messages_per_chat_second: float | None = Field(None, gt=0)
     http_client: Literal["httpx", "aiohttp"] = Field(
-        "aiohttp", description="the HTTP client of Bot API calls: aiohttp costs a third of "
+        "aiohttp", description="the HTTP client of Bot API calls: aiohttp costs half of "
         "httpx's CPU a call (docs/performance.md); httpx for HTTP/2")
     http_version: Literal["1.1", "2"] = Field(
         "1.1", description="2 (with ABFA_HTTP_CLIENT=httpx): HTTP/2 to the Bot API where the "

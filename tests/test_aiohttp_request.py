@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import urllib.parse
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bench.local_bot_api import LocalBotAPI
-from bot.aiohttp_request import AiohttpRequest
+from bot.aiohttp_request import AiohttpRequest, form_body
 from bot.app import bot_request
 from bot.settings import load_settings
 
@@ -99,3 +100,11 @@ def test_settings_choose_the_client():
     httpx = bot_request(load_settings(http_client="httpx", http_version="2"))
     assert type(httpx).__name__ == "HTTPXRequest"
     assert httpx.http_version in ("1.1", "2")  # 2 only when h2 is installed
+
+
+@pytest.mark.parametrize("value", [
+    "قبض شما: ۱۲۳٬۰۰۰ ریال", "a b+c&d=e%f", "سطر اول\nسطر دوم 💧", "", '{"inline_keyboard": []}'])
+def test_form_body_decodes_to_the_same_parameters(value):
+    params = {"chat_id": "42", "text": value, "parse_mode": "HTML"}
+    decoded = dict(urllib.parse.parse_qsl(form_body(params).decode(), keep_blank_values=True))
+    assert decoded == params
