@@ -254,6 +254,10 @@ class LocalBotAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one write per answer, sent at once: headers and body written apart on an
+            # unbuffered socket wait ~40 ms for the client's delayed ACK (Nagle)
+            wbufsize = -1
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the server's own access log is not wanted."""

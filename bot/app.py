@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.commands import publish_commands
 from bot.notify.flood import BotRateLimiter
 from bot.notify.jobs import JobDeps, schedule_jobs
@@ -134,31 +135,59 @@ class Ctx(CallbackContext[ExtBot, dict, dict, dict]):
         return self.app.profile
 
 
+def bot_request(settings: Settings) -> BaseRequest:
+    """The request layer of the Bot API calls (not the long poll), per the settings.
+
+    A pool of `connection_pool` kept-alive connections (replies to many chats at once
+    reuse them instead of opening new ones), on aiohttp (bot/aiohttp_request.py, the
+    default: half of httpx's CPU a call) or PTB's HTTPXRequest. With httpx,
+    `http_version` 2 asks for HTTP/2 with HTTP/1.1 still allowed, so a server that does
+    not offer HTTP/2 in TLS's ALPN (or a plain http:// local Bot API) is spoken to in
+    HTTP/1.1; without the h2 package it stays HTTP/1.1 and says so in the log.
+    """
+    if settings.http_client == "aiohttp":
+        if settings.http_version == "2":
+            log.warning("ABFA_HTTP_VERSION=2 needs ABFA_HTTP_CLIENT=httpx; using HTTP/1.1")
+        return AiohttpRequest(connection_pool_size=settings.connection_pool)
+    options: dict[str, Any] = {"connection_pool_size": settings.connection_pool}
+    if settings.http_version == "2":
+        try:
+            import h2  # noqa: F401  (httpx's HTTP/2 needs it)
+        except ImportError:
+            log.warning("ABFA_HTTP_VERSION=2 needs the h2 package; using HTTP/1.1")
+        else:
+            options |= {"http_version": "2", "httpx_kwargs": {"http1": True}}
+    return HTTPXRequest(**options)
+
+
 def build_application(
     settings: Settings,
     store: Store,
     *,
     request: BaseRequest | None = None,
     token: str | None = None,
+    limited: bool | None = None,
 ) -> AbfaApplication:
     """Build the application with every handler registered.
 
     `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
-    without it the real Bot API of the configured platform is used, with a rate limiter
-    (PTB's, whose flood answers hold one chat, not every chat: bot/notify/flood.py).
+    without it the real Bot API of the configured platform is used (`bot_request`), with
+    a rate limiter (PTB's, whose flood answers hold one chat, not every chat:
+    bot/notify/flood.py); `limited` forces the limiter on or off.
     """
     from handlers import register  # handlers import this module
 
     default_locale().check_usage()
     use_home_schedule(settings.tariff_schedule)
     profile = profile_for(settings)
+    limited = request is None if limited is None else limited
     secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
     bot = LimitedBot(  # every call fits the Bot API's limits (bot/sending.py)
         secret, base_url=profile.base_url, base_file_url=profile.base_file_url,
-        request=request or HTTPXRequest(connection_pool_size=256),
+        request=request or bot_request(settings),
         get_updates_request=request or HTTPXRequest(),
-        rate_limiter=None if request is not None else BotRateLimiter(
-            overall_max_rate=profile.messages_per_second, max_retries=3),
+        rate_limiter=BotRateLimiter(overall_max_rate=profile.messages_per_second,
+                                    max_retries=3) if limited else None,
         arbitrary_callback_data=False,
     )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import string
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     max_document_mb: int = Field(10, ge=1, le=50)
     messages_per_second: float | None = Field(None, gt=0, description="platform default if unset")
     messages_per_chat_second: float | None = Field(None, gt=0)
+    http_client: Literal["httpx", "aiohttp"] = Field(
+        "aiohttp", description="the HTTP client of Bot API calls: aiohttp costs half of "
+        "httpx's CPU a call (docs/performance.md); httpx for HTTP/2")
+    http_version: Literal["1.1", "2"] = Field(
+        "1.1", description="2 (with ABFA_HTTP_CLIENT=httpx): HTTP/2 to the Bot API where the "
+        "server offers it (TLS ALPN), HTTP/1.1 where not; needs the h2 package "
+        "(pip install 'httpx[http2]')")
+    connection_pool: int = Field(64, ge=1, le=1024,
+                                 description="most connections open to the Bot API at once")
     reminder_days: int = Field(3, ge=0, le=30)
     lookups_per_minute: int = Field(10, ge=1, description="per user, per kind of lookup")
     pay_provider_token: SecretStr | None = Field(

@@ -232,11 +232,14 @@ async def from_deep_link(update: Update, ctx: Ctx) -> int:
 
 
 async def _link_and_show(update: Update, ctx: Ctx, subscriber: Subscriber,
-                         proof: str = "phone") -> int:
+                         proof: str = "phone", done: str | None = None) -> int:
+    """Link the proven subscription and show its bill; `done` (the proof accepted) and the
+    link's note go in one message with the main menu, the bill in the next."""
     await link_verified(ctx, update, subscriber, default_nickname(subscriber), proof=proof)
     link = await owned(ctx, update.effective_chat.id, subscriber.id)
     assert link is not None
-    await send_latest(update, ctx, link, t("bills.linked_note", nickname=link.nickname))
+    note = t("bills.linked_note", nickname=link.nickname)
+    await send_latest(update, ctx, link, f"{done}\n{note}" if done else note)
     ctx.user_data.pop(NAME, None)
     return ConversationHandler.END
 
@@ -262,8 +265,7 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
         ctx.user_data.pop(NAME, None)
         await reply(update, verify_error(error), main_menu())
         return ConversationHandler.END
-    await reply(update, t("subs.verify.done"))
-    return await _link_and_show(update, ctx, subscriber)
+    return await _link_and_show(update, ctx, subscriber, done=t("subs.verify.done"))
 
 
 async def got_text_at_proof(update: Update, ctx: Ctx) -> int:
@@ -280,8 +282,7 @@ async def got_text_at_proof(update: Update, ctx: Ctx) -> int:
     if error is not None:
         await reply(update, proof_error(error))
         return VERIFY
-    await reply(update, t("own.done_bill"))
-    return await _link_and_show(update, ctx, subscriber, proof="bill")
+    return await _link_and_show(update, ctx, subscriber, proof="bill", done=t("own.done_bill"))
 
 
 # --- buttons -----------------------------------------------------------------------------

@@ -316,10 +316,15 @@ async def pick_sewage(update: Update, ctx: Ctx) -> int:
         ctx.user_data.pop(NAME, None)
         await show(update, ctx, t("calc.failed"), again)
         return ConversationHandler.END
-    await show(update, ctx, summary(inp, result, answers), None)
-    for text in explanation(result):
-        await reply(update, text)
-    await reply(update, "\n".join([t("calc.note"), t("calc.ask_what_if")]), again)
+    *first, last = pack([summary(inp, result, answers), *explanation(result),
+                         "\n".join([t("calc.note"), t("calc.ask_what_if")])])
+    if first:  # a long explanation: the result in place of the question, the rest after
+        await show(update, ctx, first[0], None)
+        for text in first[1:]:
+            await reply(update, text)
+        await reply(update, last, again)
+    else:
+        await show(update, ctx, last, again)
     return WHAT_IF
 
 
@@ -378,6 +383,17 @@ def what_if_line(answer: WhatIf, result: BillResult) -> str:
     less = int(result.consumption) - answer.consumption
     return t("calc.what_if_less", consumption=answer.consumption, less=less, total=total,
              saving=saving)
+
+
+def pack(parts: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """The parts in as few messages as fit, a blank line between parts in one message."""
+    messages: list[str] = []
+    for part in parts:
+        if messages and len(messages[-1]) + 2 + len(part) <= limit:
+            messages[-1] += "\n\n" + part
+        else:
+            messages.append(part)
+    return messages
 
 
 def explanation(result: BillResult) -> list[str]:

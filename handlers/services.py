@@ -188,8 +188,8 @@ async def start_fresh(update: Update, ctx: Ctx) -> int:
     """Discard the parked request and show the catalog."""
     await answer_query(update)
     discard_parked(ctx.user_data)
-    await reply(update, t("services.draft_discarded"))
-    await reply(update, t("services.catalog_intro"), _catalog_markup())
+    await reply(update, "\n\n".join([t("services.draft_discarded"), t("services.catalog_intro")]),
+                _catalog_markup())
     return CHOOSE
 
 
@@ -306,14 +306,12 @@ async def got_document(update: Update, ctx: Ctx) -> int:
         await reply(update, upload_error(err, spec, spec.title))
         return DOCUMENT
     draft["documents"] = [*others, asdict(new_document(spec.id, upload))]
-    await reply(update, t("requests.document_saved", title=spec.title))
-    return await _advance(update, ctx)
+    return await _advance(update, ctx, t("requests.document_saved", title=spec.title))
 
 
 async def confirm_expected(update: Update, ctx: Ctx) -> int:
     """Anything but the summary's buttons: say what is expected, show the summary again."""
-    await reply(update, t("requests.confirm_expected"))
-    return await _ask(update, ctx)
+    return await _ask(update, ctx, t("requests.confirm_expected"))
 
 
 async def submit(update: Update, ctx: Ctx) -> int:
@@ -443,7 +441,7 @@ def _out_of_step(ctx: Ctx, *kinds: str) -> bool:
     return _step(ctx.user_data[NAME]).kind not in kinds
 
 
-async def _advance(update: Update, ctx: Ctx) -> int:
+async def _advance(update: Update, ctx: Ctx, note: str | None = None) -> int:
     """On to the next step that applies; while editing, back to the summary (or to a
     required step the edit made necessary, e.g. the capacity of a non-household branch)."""
     draft = ctx.user_data[NAME]
@@ -453,11 +451,12 @@ async def _advance(update: Update, ctx: Ctx) -> int:
         draft["pos"] = len(plan(svc)) - 1 if missing is None else missing
     else:
         draft["pos"] = next_position(svc, draft, draft["pos"])
-    return await _ask(update, ctx)
+    return await _ask(update, ctx, note)
 
 
-async def _ask(update: Update, ctx: Ctx) -> int:
-    """Ask the current step's question; park the draft; return the state that answers it."""
+async def _ask(update: Update, ctx: Ctx, note: str | None = None) -> int:
+    """Ask the current step's question (after `note`, in the same message: what the last
+    answer did); park the draft; return the state that answers it."""
     draft = ctx.user_data[NAME]
     svc = catalog.service(draft["service"])
     steps = plan(svc)
@@ -465,21 +464,21 @@ async def _ask(update: Update, ctx: Ctx) -> int:
         draft["pos"] = next_position(svc, draft, draft["pos"])
     park(ctx.user_data, draft)
     step = steps[draft["pos"]]
+    state = STATE_OF[step.kind]
     if step.kind == "subscription":
         chat_id, _ = chat_and_user(update)
         labels = [_link_label(link) for link in await _verified_links(ctx, chat_id)]
         text = t("requests.ask_subscription_linked") if labels else t("requests.ask_subscription")
-        await reply(update, text, choices(labels, columns=1))
+        markup: Any = choices(labels, columns=1)
     elif step.kind == "applicant" and draft.get("profile") is None and remembered(ctx.user_data):
-        await reply(update, _profile_offer(ctx), choices(
-            [t("requests.button_same_details"), t("requests.button_new_details")], columns=1))
-        return PROFILE
+        text, state = _profile_offer(ctx), PROFILE
+        markup = choices([t("requests.button_same_details"), t("requests.button_new_details")],
+                         columns=1)
     elif step.kind in {"applicant", "field"}:
         text, markup = field_prompt(_current_field(draft)[1])
-        await reply(update, text, markup)
     elif step.kind == "location":
-        await reply(update, t("requests.ask_location", button=t("requests.button_location")),
-                    location_keyboard())
+        text = t("requests.ask_location", button=t("requests.button_location"))
+        markup = location_keyboard()
     elif step.kind == "document":
         docs = [s for s in steps if s.kind == "document" and applies(svc, s, draft)]
         spec = svc.document(step.item or "")
@@ -488,16 +487,18 @@ async def _ask(update: Update, ctx: Ctx) -> int:
                  title=spec.title, media=media_label(spec), limit=ctx.settings.max_document_mb)
         if not spec.required:
             text += "\n" + t("requests.document_optional")
-        await reply(update, text, cancel_keyboard(skip=not spec.required))
+        markup = cancel_keyboard(skip=not spec.required)
     else:
         draft["editing"] = False
         park(ctx.user_data, draft)
-        await reply(update, await _summary(update, ctx, svc, draft), inline([
+        text = await _summary(update, ctx, svc, draft)
+        markup = inline([
             [(t("common.button_confirm"), "svc:confirm")],
             [(t("requests.button_edit"), "svc:edit")],
             [(t("requests.button_discard"), "svc:discard")],
-        ]))
-    return STATE_OF[step.kind]
+        ])
+    await reply(update, f"{note}\n\n{text}" if note else text, markup)
+    return state
 
 
 async def _summary(update: Update, ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:

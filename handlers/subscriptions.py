@@ -141,16 +141,18 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
         ctx.user_data.pop(NAME, None)
         await reply(update, verify_error(error), main_menu())
         return ConversationHandler.END
-    await reply(update, t("subs.verify.done"))
-    return await _added(update, ctx)
+    return await _added(update, ctx, done=t("subs.verify.done"))
 
 
-async def _added(update: Update, ctx: Ctx, proof: str = "phone") -> int:
+async def _added(update: Update, ctx: Ctx, proof: str = "phone", done: str | None = None) -> int:
+    """Link the proven subscription: `done` (the proof accepted) and «added» in one message
+    with the main menu, then the list with its buttons."""
     draft = ctx.user_data.pop(NAME)
     subscriber = await ctx.store.subscriber(int(draft["subscriber_id"]))
     assert subscriber is not None
     await link_verified(ctx, update, subscriber, draft["nickname"], rename=True, proof=proof)
-    await reply(update, t("subs.added", nickname=draft["nickname"]), main_menu())
+    added = t("subs.added", nickname=draft["nickname"])
+    await reply(update, f"{done}\n{added}" if done else added, main_menu())
     text, buttons = await list_text(ctx, update.effective_chat.id)
     await reply(update, text, inline(buttons))
     return ConversationHandler.END
@@ -171,8 +173,7 @@ async def got_text_at_proof(update: Update, ctx: Ctx) -> int:
     if error is not None:
         await reply(update, proof_error(error))
         return VERIFY
-    await reply(update, t("own.done_bill"))
-    return await _added(update, ctx, proof="bill")
+    return await _added(update, ctx, proof="bill", done=t("own.done_bill"))
 
 
 async def expired(update: Update, ctx: Ctx) -> int:

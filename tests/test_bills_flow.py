@@ -75,7 +75,9 @@ async def test_lookup_with_wrong_inputs_then_contact_proves_ownership(running, h
 
     replies = await u.share_contact("+98" + PHONE[1:])
     text = text_of(replies)
-    assert t("subs.verify.done") in text
+    # issue 16, point 4: «proven» and «linked» with the main menu, then the bill: two messages
+    assert [c.text.split("\n")[0] for c in replies[:1]] == [t("subs.verify.done")]
+    assert len(replies) == 2 and replies[0].keyboard and replies[1].inline
     latest = bills[-1]
     assert render_bill(latest, sub, t("subs.default_nickname", city="تبریز",
                                       tail=fmt.digits(sub.subscription_number[-4:]))) in text

@@ -93,10 +93,13 @@ async def test_household_bill_with_bad_input_at_every_step_and_a_restart(running
     for item in answers:
         assert what_if_line(item, result) in answer
         assert item.total < result.total
-    explanation = text_of(replies[1:])
-    assert t("calc.how_header") in explanation
-    assert "مصرف یک‌ماهه یک واحد" in explanation
-    assert replies[-1].text == "\n".join([t("calc.note"), t("calc.ask_what_if")])
+    # issue 16, point 4: the result, its explanation and the what-if prompt in one message,
+    # put in place of the sewage question, with the buttons to start again
+    assert len(replies) == 1 and replies[0].method == "editMessageText"
+    assert answer.index(t("calc.how_header")) > answer.index(t("calc.total", total=fmt.rials(result.total)))
+    assert "مصرف یک‌ماهه یک واحد" in answer
+    assert answer.endswith("\n".join([t("calc.note"), t("calc.ask_what_if")]))
+    assert replies[0].button(t("calc.button_again")) == "calc:start"
 
     # issue 13, point 9: besides the three preset amounts, any typed amount
     for typed, used in (("۲۵", 25), ("80", 80), ("۴۰", 40)):

@@ -196,12 +196,18 @@ async def test_documents_wrong_type_too_big_text_and_skip(running):
     assert replies[0].text.startswith(t("requests.wrong_type", title="تصویر کارت ملی و شناسنامه مالک خودرو",
                                         media=t("services.media_photo_pdf")))
     replies = await user.send_document("id.pdf", "application/pdf", 2 * MB)
-    assert replies[0].text == t("requests.document_saved", title="تصویر کارت ملی و شناسنامه مالک خودرو")
+    # issue 16, point 4: «received» and the next document's question in one message
+    [saved] = replies
+    assert saved.text.startswith(t("requests.document_saved", title="تصویر کارت ملی و شناسنامه مالک خودرو")
+                                 + "\n\n" + t("requests.ask_document", number=3, total=4,
+                                                title="تصویر سند خودروی توزیع آب",
+                                                media=t("services.media_photo_pdf"), limit=5))
     await user.send_photo()
     replies = await user.send_photo()
     assert replies[-1].text.count(t("requests.document_sent")) == 4
     replies = await user.send("بله")
-    assert replies[0].text == t("requests.confirm_expected")
+    assert len(replies) == 1 and replies[0].text.startswith(t("requests.confirm_expected") + "\n\n")
+    assert replies[0].button("تأیید") == "svc:confirm"  # the summary again, in the same message
     await user.tap("تأیید")
     request = (await running.store.requests_for_chat(user.id))[0]
     docs = await running.store.request_documents(request.id)
@@ -272,8 +278,8 @@ async def test_coming_back_can_discard_the_half_done_request(running):
     await user.send("/menu")
     await user.send(t("menu.services"))
     replies = await user.tap(t("services.button_fresh"))
-    assert replies[0].text == t("services.draft_discarded")
-    assert replies[1].text == t("services.catalog_intro")
+    assert replies[0].text == "\n\n".join([t("services.draft_discarded"), t("services.catalog_intro")])
+    assert len(replies) == 1 and replies[0].inline  # the catalog's buttons
     replies = await user.send(t("menu.services"))
     assert replies[0].text == t("services.catalog_intro")
     assert await running.store.requests_for_chat(user.id) == []
