@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any, cast
 
 from telegram import Update
@@ -29,6 +30,7 @@ from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 DEMO_TOKEN = "7000000001:DEMO-no-network"
+RECENT_UPDATES = 10_000  # update ids remembered in memory against webhook retries
 
 
 class AbfaApplication(Application):
@@ -38,19 +40,33 @@ class AbfaApplication(Application):
     settings: Settings
     profile: PlatformProfile
 
+    handled_floor = 0  # the highest update id handled when this process started
+
     async def initialize(self) -> None:
         """PTB's start-up (which loads the persisted state), then learn whose state could
-        not be read (they are told to start over)."""
+        not be read (they are told to start over) and where the updates handled before
+        this process (an earlier leader) end: getUpdates goes on after them."""
         await super().initialize()
         if isinstance(self.persistence, StorePersistence):
             await self.persistence.load_lost()
+        self.handled_floor = await self.store.last_handled_update()
+        if self.updater is not None and self.handled_floor:
+            # PTB keeps its getUpdates offset here; polling starts after the stored one
+            self.updater._last_update_id = max(self.updater._last_update_id,
+                                               self.handled_floor + 1)
 
     async def process_update(self, update: object) -> None:
-        """Handle an update, then write user/chat/conversation state at once (kill -9 safe).
+        """Handle an update, then write user/chat/conversation state at once (kill -9
+        safe), recording the update as handled in the same transaction; an update handled
+        already (a webhook retry, or by an earlier leader) is skipped.
 
         While it is handled, the update's user and chat are held: no other flush writes
         their half-changed state (see bot/persistence.py), only this one, after it.
         """
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None and await self._seen(update_id):
+            log.info("update %d was handled already: skipped", update_id)
+            return
         owners = update_owners(update)
         persistence = self.persistence if isinstance(self.persistence, StorePersistence) else None
         if persistence is not None:
@@ -67,12 +83,30 @@ class AbfaApplication(Application):
             self.mark_data_for_update_persistence(
                 chat_ids=chat if chat in self.chat_data else None,
                 user_ids=user if user in self.user_data else None)
-            await self.update_persistence()
+            await self.update_persistence(handled=(update_id, owners)
+                                          if update_id is not None else None)
 
-    async def update_persistence(self) -> None:
-        """PTB's update, then one transaction for everything it handed over."""
+    async def _seen(self, update_id: int) -> bool:
+        """Whether this update was handled (or is being handled) already; remembers it."""
+        recent = self.__dict__.setdefault("_recent_updates", {})
+        if update_id in recent:
+            return True
+        if update_id <= self.handled_floor and await self.store.update_handled(update_id):
+            return True
+        recent[update_id] = None
+        if len(recent) > RECENT_UPDATES:
+            del recent[next(iter(recent))]
+        return False
+
+    async def update_persistence(
+        self, handled: tuple[int, Collection[int]] | None = None
+    ) -> None:
+        """PTB's update, then one transaction for everything it handed over (and the
+        update whose handling produced it, with its users and chats)."""
         await super().update_persistence()
         if isinstance(self.persistence, StorePersistence):
+            if handled is not None:
+                self.persistence.handled(*handled)
             await self.persistence.commit()
 
 

@@ -117,10 +117,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_bot(settings: Settings) -> int:
-    """Run against the real Bot API until SIGINT/SIGTERM; the store closes on shutdown."""
+    """Run against the real Bot API until SIGINT/SIGTERM, as the leader (bot/leadership.py):
+    wait while another process leads, then poll or serve the webhook; the store and the
+    lock close on shutdown."""
+    import asyncio
+
     from telegram import Update
 
-    from bot import webhook
+    from bot import leadership, webhook
     from bot.app import build_application
     from bot.logs import add_secrets
     from bot.platform import profile_for
@@ -131,11 +135,28 @@ def run_bot(settings: Settings) -> int:
     if hook is not None:
         add_secrets(tuple(s for s in (hook.secret_token, hook.path) if s))  # never logged
     store = store_for(settings.database)
-    app = build_application(settings, store)
+    app = build_application(settings, store)  # ready before it leads: a quick takeover
+    lock = store.leader_lock()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the lock's connection and PTB share this loop
+    if not loop.run_until_complete(leadership.take_leadership(lock)):
+        loop.close()
+        return 0
+    publish = app.post_init
+    watching: list[asyncio.Task[None]] = []
+
+    async def lead(_app: object) -> None:
+        watching.append(asyncio.create_task(leadership.watch(lock), name="leader-lock"))
+        if publish is not None:
+            await publish(app)
 
     async def close_store(_app: object) -> None:
+        for task in watching:
+            task.cancel()
         await store.close()
+        await lock.release()
 
+    app.post_init = lead
     app.post_shutdown = close_store
     profile = app.profile
     log.info("starting on %s (%s)", profile.name.value,

@@ -58,6 +58,9 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         self._last_bot_data: bytes | None = None
         # (kind, key) -> the pickled value to write, or None to delete it; the last change wins
         self._pending: dict[tuple[str, tuple[Any, ...]], bytes | None] = {}
+        # update id -> its users and chats, for updates whose state is in _pending:
+        # recorded as handled in the same transaction as that state
+        self._handled: dict[int, Collection[int]] = {}
         # one commit at a time, so a failed one can be re-queued without overtaking a newer
         self._commit_lock = asyncio.Lock()
         # user and chat ids with an update in progress -> how many
@@ -199,27 +202,38 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
     async def refresh_bot_data(self, bot_data: dict) -> None:
         """Nothing to refresh: this process is the only writer."""
 
+    def handled(self, update_id: int, owners: Collection[int]) -> None:
+        """The state this update (of these users and chats) produced is buffered: record
+        the update as handled in the transaction that writes it."""
+        self._handled[update_id] = owners
+
     async def commit(self) -> None:
         """Write every buffered change in one transaction (one statement per table)."""
         async with self._commit_lock:
             await self._commit()
 
     async def _commit(self) -> None:
-        """Write what is buffered, except the entries of users/chats mid-update (kept)."""
-        if not self._pending:
+        """Write what is buffered, except the entries of users/chats mid-update (kept), with
+        the updates that produced it (an update whose user or chat is mid-update again is
+        recorded with that update's commit, when its state is written)."""
+        if not self._pending and not self._handled:
             return
         pending, self._pending = self._pending, {}
+        handled, self._handled = self._handled, {}
         if self._busy:
             for item in [i for i in pending if self._busy.keys() & _owners(*i)]:
                 self._pending[item] = pending.pop(item)
-            if not pending:
+            for update_id in [u for u, owners in handled.items() if self._busy.keys() & owners]:
+                self._handled[update_id] = handled.pop(update_id)
+            if not pending and not handled:
                 return
         try:
             await self.store.save_ptb_state(
-                (kind, key, value) for (kind, key), value in pending.items())
+                ((kind, key, value) for (kind, key), value in pending.items()), list(handled))
         except BaseException:
             for item, value in pending.items():  # keep what failed for the next commit
                 self._pending.setdefault(item, value)
+            self._handled = {**handled, **self._handled}
             raise
 
     async def flush(self) -> None:

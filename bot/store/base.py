@@ -8,6 +8,7 @@ from typing import Self
 
 from bot.store.core import CoreQueries
 from bot.store.engine import Database
+from bot.store.leadership import LeadershipQueries
 from bot.store.limits import LimitQueries
 from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
@@ -20,7 +21,8 @@ from bot.store.unknown_texts import UnknownTextQueries
 
 
 class SqlStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries, PaymentQueries,
-               UnknownTextQueries, PtbStateQueries, QuarantineQueries, LimitQueries):
+               UnknownTextQueries, PtbStateQueries, QuarantineQueries, LimitQueries,
+               LeadershipQueries):
     """The bot's store; SqliteStore and PostgresStore give it its engine."""
 
     db: Database

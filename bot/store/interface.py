@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from bot.store.leadership import LeaderLock
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
 from bot.store.outbox import ChatMigration, OutboxCounts, OutboxMessage, WaitingGroup
 from bot.store.payments import Payable
@@ -161,7 +162,8 @@ class PtbStateStore(Protocol):
 
     async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]: ...
     async def save_ptb_state(
-        self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]]
+        self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]],
+        handled_updates: Collection[int] = (),
     ) -> None: ...
     async def quarantine_ptb_row(self, source: str, key: tuple[Any, ...], data: bytes,
                                  error: str) -> int: ...
@@ -177,6 +179,16 @@ class LimitStore(Protocol):
     async def lookup_subjects(self) -> int: ...
 
 
+class LeadershipStore(Protocol):
+    """Leader election and what a new leader must not repeat (bot/store/leadership.py)."""
+
+    def leader_lock(self) -> LeaderLock: ...
+    async def last_handled_update(self) -> int: ...
+    async def update_handled(self, update_id: int) -> bool: ...
+    async def job_ran(self, name: str, slot: str) -> bool: ...
+    async def record_job_run(self, name: str, slot: str) -> bool: ...
+
+
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, PtbStateStore, LimitStore, Protocol):
+            UnknownTextStore, PtbStateStore, LimitStore, LeadershipStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

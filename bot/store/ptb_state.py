@@ -6,10 +6,11 @@ Kinds and their keys: `user_data` (user id), `chat_data` (chat id), `bot_data` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from bot.store.engine import Database
+from bot.store.leadership import record_handled
 
 _TABLES = {
     "user_data": ("ptb_user_data", ("user_id",), "data"),
@@ -65,8 +66,10 @@ class PtbStateQueries:
             rows = await self.db.fetchall(f"SELECT {keys[0]}, {value} FROM {table}")
         return [(row[0], _blob(row[1])) for row in rows]
 
-    async def save_ptb_state(self, writes: Iterable[PtbWrite]) -> None:
-        """Write and delete rows in ONE transaction (one statement per kind and action)."""
+    async def save_ptb_state(self, writes: Iterable[PtbWrite],
+                             handled_updates: Collection[int] = ()) -> None:
+        """Write and delete rows in ONE transaction (one statement per kind and action),
+        with the ids of the updates whose handling produced them (bot/store/leadership.py)."""
         upserts: dict[str, list[tuple[Any, ...]]] = {}
         deletes: dict[str, list[tuple[Any, ...]]] = {}
         for kind, key, value in writes:
@@ -76,9 +79,11 @@ class PtbStateQueries:
                 deletes.setdefault(kind, []).append(key)
             else:
                 upserts.setdefault(kind, []).append((*key, value))
-        if not upserts and not deletes:
+        if not upserts and not deletes and not handled_updates:
             return
         async with self.db.transaction() as conn:
+            if handled_updates:
+                await record_handled(conn, list(handled_updates))
             for kind, rows in deletes.items():
                 await conn.executemany(_delete(kind), rows)
             for kind, rows in upserts.items():
