@@ -82,6 +82,10 @@ class LocalBotAPI:
         self.calls: collections.Counter[str] = collections.Counter()
         self.floods = 0
         self.polls = 0
+        # (time, caller, method) of every getUpdates and delivery; the caller is the first
+        # segment of a base URL such as http://127.0.0.1:PORT/<caller>/bot (bench/failover.py
+        # gives each bot process its own, to see which one polls and sends)
+        self.traffic: list[tuple[float, str, str]] = []
         self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
         if log_path is not None:
@@ -155,12 +159,15 @@ class LocalBotAPI:
 
     # --- the Bot API side --------------------------------------------------------------
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """The HTTP status and JSON body for one Bot API call."""
+    def answer(self, method: str, params: dict[str, Any], caller: str = ""
+               ) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and JSON body for one Bot API call (from `caller`)."""
         self.calls[method] += 1
         if method == "setWebhook":
             self.webhook = dict(params)  # the URL and secret the bot registered
         if method == "getUpdates":
+            with self._lock:
+                self.traffic.append((time.time(), caller, method))
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}
@@ -170,6 +177,8 @@ class LocalBotAPI:
                 return 429, {"ok": False, "error_code": 429,
                              "description": f"Too Many Requests: retry after {flood}",
                              "parameters": {"retry_after": flood}}
+            with self._lock:
+                self.traffic.append((time.time(), caller, method))
             return 200, {"ok": True, "result": self._deliver(method, params)}
         if method == "getFile":
             file_id = str(params.get("file_id", ""))
@@ -249,7 +258,7 @@ class LocalBotAPI:
                 """Quiet: the server's own access log is not wanted."""
 
             def do_GET(self) -> None:
-                if self.path.startswith("/file/"):
+                if "/file/" in self.path:
                     self._send(200, b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
                     return
                 self._api(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
@@ -260,8 +269,9 @@ class LocalBotAPI:
                 self._api(parse_body(self.headers.get("Content-Type") or "", body))
 
             def _api(self, params: dict[str, Any]) -> None:
-                method = urllib.parse.urlsplit(self.path).path.rsplit("/", 1)[-1]
-                status, payload = api.answer(method, params)
+                parts = urllib.parse.urlsplit(self.path).path.strip("/").split("/")
+                caller = parts[0] if len(parts) > 2 else ""
+                status, payload = api.answer(parts[-1], params, caller)
                 self._send(status, json.dumps(payload, ensure_ascii=False).encode(),
                            "application/json")
 
