@@ -8,6 +8,7 @@ JSON line. `per_second` makes it answer 429 (flood, `retry_after`) beyond that m
 in any one-second window, as Telegram does.
 
     python -m bench.local_bot_api --port 8081 --log bench/out/delivered.jsonl
+    curl 'http://127.0.0.1:8081/_push?chat=501&text=/start'    # a user says /start
     ABFA_TOKEN=123456:fake ABFA_BASE_URL=http://127.0.0.1:8081/bot \
         ABFA_BASE_FILE_URL=http://127.0.0.1:8081/file/bot python -m bot run
 """
@@ -258,6 +259,12 @@ class LocalBotAPI:
                 """Quiet: the server's own access log is not wanted."""
 
             def do_GET(self) -> None:
+                if self.path.startswith("/_push?"):  # a user's text, typed by hand
+                    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                    update_id = api.push(text_update(int(query.get("chat", 501)),
+                                                     query.get("text", "/start")))
+                    self._send(200, f"update {update_id} queued\n".encode(), "text/plain")
+                    return
                 if "/file/" in self.path:
                     self._send(200, b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
                     return
@@ -294,6 +301,18 @@ class _Server(ThreadingHTTPServer):
         """Ignore connections the (killed) bot dropped; report anything else."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def text_update(chat_id: int, text: str) -> dict[str, Any]:
+    """The update of a text message from a user in a private chat."""
+    sender = {"id": chat_id, "is_bot": False, "first_name": "مشترک"}
+    message: dict[str, Any] = {"message_id": int(time.time() * 1000) % 2**31,
+                               "date": int(time.time()), "text": text, "from": sender,
+                               "chat": {"id": chat_id, "type": "private", "first_name": "مشترک"}}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0,
+                                "length": len(text.split()[0])}]
+    return {"message": message}
 
 
 def parse_body(content_type: str, body: bytes) -> dict[str, Any]:

@@ -6,6 +6,8 @@ stopped and deleted when the block ends.
 
     with throwaway_postgres() as url:   # postgresql://abfa@/abfa?host=/tmp/abfa-pg-…
         ...
+
+    python -m bench.postgres    # by hand (docs/deploy.md): prints the URL, runs until Ctrl-C
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -56,3 +59,17 @@ def throwaway_postgres(database: str = "abfa") -> Iterator[str]:
         with contextlib.suppress(subprocess.CalledProcessError):
             pg("pg_ctl", "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    """Run a throw-away server until Ctrl-C or SIGTERM; print its URL."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with throwaway_postgres() as url:
+        print(f"PostgreSQL is running (Ctrl-C stops and deletes it):\n"
+              f"export ABFA_DATABASE='{url}'", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+if __name__ == "__main__":
+    main()
