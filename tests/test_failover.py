@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from bench.local_bot_api import LocalBotAPI
 from bot.leadership import LOST_LEADERSHIP
 
