@@ -39,7 +39,7 @@ from bot.settings import load_settings
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
 from bot.text.i18n import t
-from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser
+from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser, new_update_id
 from bot.updates import PerChatUpdateProcessor
 
 SERVICE = "extra_siphon"
@@ -78,7 +78,7 @@ class TimedUser(SimUser):
     async def _feed(self, payload: dict[str, Any]) -> list[ApiCall]:
         calls = self.api.by_chat.setdefault(self.id, [])  # type: ignore[attr-defined]
         before = len(calls)
-        data = {"update_id": len(self.log) + 1, **payload}
+        data = {"update_id": new_update_id(self.app), **payload}
         update = Update.de_json(data, self.app.bot)
         started = time.perf_counter()
         await handle(self.app, update)

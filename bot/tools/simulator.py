@@ -206,7 +206,7 @@ class FakeBotAPI(BaseRequest):
 _update_ids = itertools.count(1)
 
 
-def _new_update_id(app: Application) -> int:
+def new_update_id(app: Application) -> int:
     """A new update id, above every one the database saw handled: as Telegram's ids keep
     growing, and the bot skips an update it handled already (bot/app.py) — the console
     demo or a test starts again on a database an earlier run used."""
@@ -255,7 +255,7 @@ class SimUser:
 
     async def _feed(self, payload: dict[str, Any]) -> list[ApiCall]:
         before = len(self.api.calls)
-        data = {"update_id": _new_update_id(self.app), **payload}
+        data = {"update_id": new_update_id(self.app), **payload}
         await self.app.process_update(Update.de_json(data, self.app.bot))
         replies = [c for c in self.api.sent(before) if c.chat_id == self.chat_id]
         self.replies = replies
