@@ -127,15 +127,37 @@ async def area_chat_ids(reader: Reader, city: str, zone: int | None) -> list[int
     return [int(r[0]) for r in await reader.fetchall(sql + " ORDER BY l.chat_id", params)]
 
 
-async def unpaid_bills_due(reader: Reader, first: dt.date, last: dt.date
-                           ) -> list[tuple[Bill, str]]:
-    """Unpaid bills due from `first` to `last` (both included), each with its
-    subscription number."""
-    sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
-           " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
-           " ORDER BY b.id")
-    rows = await reader.fetchall(sql, (first.isoformat(), last.isoformat()))
-    return [(Bill.from_row(r), str(r["subscription_number"])) for r in rows]
+async def reminder_page(reader: Reader, first: dt.date, last: dt.date, after: tuple[int, int],
+                        limit: int) -> list[tuple[Bill, str, int]]:
+    """The next `limit` (unpaid bill due from `first` to `last`, its subscription number, a
+    verified unblocked chat of it) after `after` = (bill id, chat id), in that order: a
+    reminder run reads its targets page by page, outside any write transaction."""
+    bill_id, chat_id = after
+    sql = ("SELECT b.*, s.subscription_number, l.chat_id AS reminder_chat FROM bills b"
+           " JOIN links l ON l.subscriber_id = b.subscriber_id AND l.verified_at IS NOT NULL"
+           " JOIN chats c ON c.chat_id = l.chat_id AND c.blocked = 0"
+           " JOIN subscribers s ON s.id = b.subscriber_id"
+           " WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
+           " AND (b.id > ? OR (b.id = ? AND l.chat_id > ?))"
+           " ORDER BY b.id, l.chat_id LIMIT ?")
+    rows = await reader.fetchall(sql, (first.isoformat(), last.isoformat(), bill_id, bill_id,
+                                       chat_id, limit))
+    return [(Bill.from_row(r), str(r["subscription_number"]), int(r["reminder_chat"]))
+            for r in rows]
+
+
+async def area_chat_page(reader: Reader, city: str, zone: int | None, after: int,
+                         limit: int) -> list[int]:
+    """The next `limit` chats of `area_chat_ids` above chat id `after`, in order."""
+    sql = ("SELECT DISTINCT l.chat_id FROM links l JOIN subscribers s ON s.id = l.subscriber_id"
+           " JOIN chats c ON c.chat_id = l.chat_id WHERE s.city=? AND l.verified_at IS NOT NULL"
+           " AND c.blocked=0 AND l.chat_id > ?")
+    params: list[Any] = [city, after]
+    if zone is not None:
+        sql += " AND s.zone=?"
+        params.append(zone)
+    rows = await reader.fetchall(sql + " ORDER BY l.chat_id LIMIT ?", (*params, limit))
+    return [int(r[0]) for r in rows]
 
 
 async def subscriber_where(reader: Reader, column: str, value: Any) -> Subscriber | None:
@@ -320,3 +342,14 @@ class CoreQueries:
         """Every verified, unblocked chat linked to a subscription in the city (and zone):
         who a planned outage notice would reach."""
         return await area_chat_ids(self.db, city, zone)
+
+    async def reminder_page(self, first: dt.date, last: dt.date, after: tuple[int, int],
+                            limit: int = 500) -> list[tuple[Bill, str, int]]:
+        """(bill, subscription number, chat) to remind, after (bill id, chat id), in order
+        (see core.reminder_page); read outside any write transaction."""
+        return await reminder_page(self.db, first, last, after, limit)
+
+    async def outage_chat_page(self, city: str, zone: int | None, after: int = 0,
+                               limit: int = 500) -> list[int]:
+        """`outage_chats` page by page: the next `limit` chats above `after`."""
+        return await area_chat_page(self.db, city, zone, after, limit)

@@ -45,15 +45,20 @@ async def enqueue(
 
 async def enqueue_many(
     conn: Connection, *, kind: str, text: str, chats: Iterable[tuple[int, str]]
-) -> None:
+) -> int:
     """Add the same message for many chats (a broadcast) inside the caller's transaction;
-    `chats` gives (chat id, dedupe key) pairs; a key already there is skipped."""
-    now = now_utc().isoformat()
-    await conn.executemany(
-        "INSERT INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(chat_id, kind, text, key, now, now) for chat_id, key in chats],
-    )
+    `chats` gives (chat id, dedupe key) pairs; a key already there is skipped. One
+    statement per 500 chats; returns how many rows were added."""
+    now, added = now_utc().isoformat(), 0
+    rows = [(chat_id, kind, text, key, now, now) for chat_id, key in chats]
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+        added += len(await conn.fetchall(
+            "INSERT INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
+            f" VALUES {marks} ON CONFLICT DO NOTHING RETURNING id",
+            [value for row in chunk for value in row]))
+    return added
 
 
 @dataclass(frozen=True)
