@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.identifiers import format_code
-from bot.store.models import Subscriber
 from bot.store.interface import Store
+from bot.store.models import Subscriber
+from bot.store.outbox import NewMessage
 from bot.store.unit import Unit
 from bot.text import fmt
 from bot.text.fmt import now_utc
@@ -258,14 +259,14 @@ async def enqueue_due_reminders(store: Store, today: dt.date, days: int,
     queued, after = 0, (0, 0)
     last = today + dt.timedelta(days=days)
     while page := await store.reminder_page(today, last, after, batch):
-        async with store.unit() as uow:
-            for due, number, chat_id in page:
-                bill = vars(due)
-                if await uow.enqueue(chat_id=chat_id, kind="reminder", text=_sms(
-                        t("notify.reminder", **_bill_params(number, bill))),
-                        reply_markup=_bill_markup(bill),
-                        dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
-                    queued += 1
+        messages = []
+        for due, number, chat_id in page:
+            bill = vars(due)
+            messages.append(NewMessage(
+                chat_id, "reminder", _sms(t("notify.reminder", **_bill_params(number, bill))),
+                reply_markup=_bill_markup(bill), dedupe_key=f"reminder:{bill['id']}:{chat_id}"))
+        async with store.unit() as uow:  # the texts are ready: the writer is held briefly
+            queued += await uow.enqueue_batch(messages)
         after = (page[-1][0].id, page[-1][2])
     return queued
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,17 +47,41 @@ async def enqueue_many(
     conn: Connection, *, kind: str, text: str, chats: Iterable[tuple[int, str]]
 ) -> int:
     """Add the same message for many chats (a broadcast) inside the caller's transaction;
-    `chats` gives (chat id, dedupe key) pairs; a key already there is skipped. One
-    statement per 500 chats; returns how many rows were added."""
+    `chats` gives (chat id, dedupe key) pairs; a key already there is skipped. Returns how
+    many rows were added."""
+    return await enqueue_batch(conn, [NewMessage(chat_id, kind, text, dedupe_key=key)
+                                      for chat_id, key in chats])
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to add to the outbox (see `enqueue`)."""
+
+    chat_id: int
+    kind: str
+    text: str
+    reply_markup: dict[str, Any] | None = None
+    request_id: int | None = None
+    dedupe_key: str | None = None
+
+
+_CHUNK = 500  # rows per INSERT (8 parameters each, under both engines' limits)
+
+
+async def enqueue_batch(conn: Connection, messages: Sequence[NewMessage]) -> int:
+    """Add many messages inside the caller's transaction, one statement per 500; a dedupe
+    key already there is skipped. Returns how many rows were added."""
     now, added = now_utc().isoformat(), 0
-    rows = [(chat_id, kind, text, key, now, now) for chat_id, key in chats]
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        marks = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+    for start in range(0, len(messages), _CHUNK):
+        chunk = messages[start:start + _CHUNK]
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+        params = [value for m in chunk for value in (
+            m.chat_id, m.kind, m.text, json.dumps(m.reply_markup, ensure_ascii=False)
+            if m.reply_markup else None, m.request_id, m.dedupe_key, now, now)]
         added += len(await conn.fetchall(
-            "INSERT INTO outbox (chat_id, kind, text, dedupe_key, not_before, created_at)"
-            f" VALUES {marks} ON CONFLICT DO NOTHING RETURNING id",
-            [value for row in chunk for value in row]))
+            "INSERT INTO outbox (chat_id, kind, text, reply_markup, request_id, dedupe_key,"
+            f" not_before, created_at) VALUES {marks} ON CONFLICT DO NOTHING RETURNING id",
+            params))
     return added
 
 

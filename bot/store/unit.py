@@ -16,12 +16,13 @@ no driver type leaves bot/store/. Reads through the unit see the unit's own writ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.store import core, outbox, payments, requests
 from bot.store.engine import Connection
 from bot.store.models import Bill, Subscriber
+from bot.store.outbox import NewMessage
 from bot.store.payments import Payable
 from bot.store.request_models import Request
 
@@ -68,6 +69,11 @@ class Unit:
         """The same message for many chats, as (chat id, dedupe key) pairs (a broadcast);
         how many were added (a key already in the outbox is skipped)."""
         return await outbox.enqueue_many(self._conn, kind=kind, text=text, chats=chats)
+
+    async def enqueue_batch(self, messages: Sequence[NewMessage]) -> int:
+        """Many messages at once (a job's page); how many were added (a dedupe key already
+        in the outbox is skipped)."""
+        return await outbox.enqueue_batch(self._conn, messages)
 
     # subscriptions -----------------------------------------------------------------------
     async def subscriber(self, subscriber_id: int) -> Subscriber | None:
