@@ -8,6 +8,7 @@ from typing import Self
 
 from bot.store.core import CoreQueries
 from bot.store.engine import Database
+from bot.store.imports import ImportQueries
 from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.payments import PaymentQueries
@@ -18,7 +19,7 @@ from bot.store.unknown_texts import UnknownTextQueries
 
 
 class SqlStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries, PaymentQueries,
-               UnknownTextQueries, PtbStateQueries):
+               UnknownTextQueries, PtbStateQueries, ImportQueries):
     """The bot's store; SqliteStore and PostgresStore give it its engine."""
 
     db: Database

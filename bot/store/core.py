@@ -190,8 +190,8 @@ class CoreQueries:
 
     async def chat(self, chat_id: int) -> Chat | None:
         """A chat by id."""
-        row = await self.db.fetchone("SELECT * FROM chats WHERE chat_id=?", (chat_id,))
-        return Chat.from_row(row) if row else None
+        rows = await self.db.lookup("SELECT * FROM chats WHERE chat_id=?", (chat_id,))
+        return Chat.from_row(rows[0]) if rows else None
 
     async def set_verified_phone(self, chat_id: int, phone: str) -> None:
         """Store the phone the user proved by sharing their own contact."""
@@ -223,7 +223,10 @@ class CoreQueries:
         return await self._one_subscriber("bill_id", bill_id)
 
     async def _one_subscriber(self, column: str, value: Any) -> Subscriber | None:
-        return await subscriber_where(self.db, column, value)
+        if column not in {"id", "subscription_number", "bill_id"}:
+            raise ValueError(column)
+        rows = await self.db.lookup(f"SELECT * FROM subscribers WHERE {column}=?", (value,))
+        return Subscriber.from_row(rows[0]) if rows else None
 
     async def add_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert subscribers in one transaction; all or nothing. Returns the count."""
@@ -261,12 +264,12 @@ class CoreQueries:
         """Bills of a subscriber, newest first."""
         sql = ("SELECT * FROM bills WHERE subscriber_id=? ORDER BY year DESC, period DESC "
                "LIMIT ? OFFSET ?")
-        return [Bill.from_row(r) for r in await self.db.fetchall(sql, (subscriber_id, limit, offset))]
+        return [Bill.from_row(r) for r in await self.db.lookup(sql, (subscriber_id, limit, offset))]
 
     async def bill(self, bill_row_id: int) -> Bill | None:
         """One bill by its row id."""
-        row = await self.db.fetchone("SELECT * FROM bills WHERE id=?", (bill_row_id,))
-        return Bill.from_row(row) if row else None
+        rows = await self.db.lookup("SELECT * FROM bills WHERE id=?", (bill_row_id,))
+        return Bill.from_row(rows[0]) if rows else None
 
     # readings ----------------------------------------------------------------
     async def add_reading(
@@ -292,8 +295,8 @@ class CoreQueries:
     async def last_reading(self, subscriber_id: int) -> Reading | None:
         """The latest reading of any source."""
         sql = "SELECT * FROM readings WHERE subscriber_id=? ORDER BY read_on DESC, id DESC LIMIT 1"
-        row = await self.db.fetchone(sql, (subscriber_id,))
-        return Reading.from_row(row) if row else None
+        rows = await self.db.lookup(sql, (subscriber_id,))
+        return Reading.from_row(rows[0]) if rows else None
 
     # links -------------------------------------------------------------------
     async def link_subscription(self, chat_id: int, subscriber_id: int, nickname: str) -> None:
@@ -323,7 +326,7 @@ class CoreQueries:
         """The subscriptions linked to a chat, in the order they were added."""
         sql = ("SELECT s.*, l.nickname, l.verified_at, l.proof FROM links l JOIN subscribers s"
                " ON s.id = l.subscriber_id WHERE l.chat_id=? ORDER BY l.created_at, s.id")
-        rows = await self.db.fetchall(sql, (chat_id,))
+        rows = await self.db.lookup(sql, (chat_id,))
         return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]),
                      r["proof"]) for r in rows]
 

@@ -8,7 +8,7 @@ tables is a store method, or a unit of work (`store.unit()`, bot/store/unit.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -151,12 +151,26 @@ class UnknownTextStore(Protocol):
 class PtbStateStore(Protocol):
     """The bytes behind PTB's persistence (bot/store/ptb_state.py)."""
 
-    async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]: ...
+    async def ptb_rows(self, kind: str, name: str | None = None, *,
+                       skip: bytes | None = None) -> list[tuple[Any, bytes]]: ...
     async def save_ptb_state(
         self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]]
     ) -> None: ...
 
 
+class ImportStore(Protocol):
+    """Staged imports of subscribers (bot/store/imports.py)."""
+
+    async def stage_subscribers(self, run: str,
+                                rows: Sequence[tuple[int, bool, Mapping[str, Any]]]
+                                ) -> None: ...
+    async def staged_subscriber_problems(self, run: str
+                                         ) -> list[tuple[int, str, int | None]]: ...
+    async def reject_staged(self, run: str, lines: Sequence[int]) -> None: ...
+    async def copy_staged_subscribers(self, run: str) -> int: ...
+    async def clear_staged(self, run: str) -> None: ...
+
+
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, PtbStateStore, Protocol):
+            UnknownTextStore, PtbStateStore, ImportStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

@@ -41,19 +41,23 @@ class PtbStateQueries:
 
     db: Database
 
-    async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]:
-        """(key, bytes) of every row of a kind; for `conversations`, of the conversation
-        `name`, keyed by the JSON of the conversation key."""
+    async def ptb_rows(self, kind: str, name: str | None = None, *,
+                       skip: bytes | None = None) -> list[tuple[Any, bytes]]:
+        """(key, bytes) of every row of a kind, but those whose bytes are `skip`; for
+        `conversations`, of the conversation `name`, keyed by the JSON of the key."""
         table, keys, value = _TABLES[kind]
         if kind == "conversations":
-            rows = await self.db.fetchall(f"SELECT key, {value} FROM {table} WHERE name=?",
-                                          (name,))
+            sql, params = f"SELECT key, {value} FROM {table} WHERE name=?", [name]
         else:
-            rows = await self.db.fetchall(f"SELECT {keys[0]}, {value} FROM {table}")
-        return [(row[0], bytes(row[1])) for row in rows]
+            sql, params = f"SELECT {keys[0]}, {value} FROM {table} WHERE 1=1", []
+        if skip is not None:
+            sql += f" AND {value} <> ?"
+            params.append(skip)
+        return [(row[0], bytes(row[1])) for row in await self.db.fetchall(sql, params)]
 
     async def save_ptb_state(self, writes: Iterable[PtbWrite]) -> None:
-        """Write and delete rows in ONE transaction (one statement per kind and action)."""
+        """Write and delete rows in ONE transaction (one statement per kind and action), in
+        one hand-off to the database (`Database.write_batch`)."""
         upserts: dict[str, list[tuple[Any, ...]]] = {}
         deletes: dict[str, list[tuple[Any, ...]]] = {}
         for kind, key, value in writes:
@@ -63,10 +67,5 @@ class PtbStateQueries:
                 deletes.setdefault(kind, []).append(key)
             else:
                 upserts.setdefault(kind, []).append((*key, value))
-        if not upserts and not deletes:
-            return
-        async with self.db.transaction() as conn:
-            for kind, rows in deletes.items():
-                await conn.executemany(_delete(kind), rows)
-            for kind, rows in upserts.items():
-                await conn.executemany(_upsert(kind), rows)
+        await self.db.write_batch([(_delete(kind), rows) for kind, rows in deletes.items()]
+                                  + [(_upsert(kind), rows) for kind, rows in upserts.items()])
