@@ -256,18 +256,19 @@ async def enqueue_due_reminders(store: Store, today: dt.date, days: int,
     its own short unit, so the handlers' writes wait for one page at most, memory holds
     one page, and a run stopped half-way (cancelled, killed) is finished by the next run:
     the dedupe keys skip what was already queued."""
-    queued, after = 0, (0, 0)
+    queued, after = 0, 0
     last = today + dt.timedelta(days=days)
-    while page := await store.reminder_page(today, last, after, batch):
+    while after is not None:
+        page, after = await store.reminder_page(today, last, after, batch)
         messages = []
         for due, number, chat_id in page:
             bill = vars(due)
             messages.append(NewMessage(
                 chat_id, "reminder", _sms(t("notify.reminder", **_bill_params(number, bill))),
                 reply_markup=_bill_markup(bill), dedupe_key=f"reminder:{bill['id']}:{chat_id}"))
-        async with store.unit() as uow:  # the texts are ready: the writer is held briefly
-            queued += await uow.enqueue_batch(messages)
-        after = (page[-1][0].id, page[-1][2])
+        if messages:
+            async with store.unit() as uow:  # the texts are ready: the writer is held briefly
+                queued += await uow.enqueue_batch(messages)
     return queued
 
 

@@ -127,23 +127,29 @@ async def area_chat_ids(reader: Reader, city: str, zone: int | None) -> list[int
     return [int(r[0]) for r in await reader.fetchall(sql + " ORDER BY l.chat_id", params)]
 
 
-async def reminder_page(reader: Reader, first: dt.date, last: dt.date, after: tuple[int, int],
-                        limit: int) -> list[tuple[Bill, str, int]]:
-    """The next `limit` (unpaid bill due from `first` to `last`, its subscription number, a
-    verified unblocked chat of it) after `after` = (bill id, chat id), in that order: a
-    reminder run reads its targets page by page, outside any write transaction."""
-    bill_id, chat_id = after
-    sql = ("SELECT b.*, s.subscription_number, l.chat_id AS reminder_chat FROM bills b"
-           " JOIN links l ON l.subscriber_id = b.subscriber_id AND l.verified_at IS NOT NULL"
+async def reminder_page(reader: Reader, first: dt.date, last: dt.date, after: int, limit: int
+                        ) -> tuple[list[tuple[Bill, str, int]], int | None]:
+    """One page of reminders to queue: the next `limit` verified links (by subscription,
+    after subscriber id `after`) with each unpaid bill of theirs due from `first` to `last`,
+    as (bill, subscription number, chat), and the subscriber id the page ends at (None:
+    no link is left). It is driven by the links, a few thousand, not by the bills, which
+    can be a million on bill day; read outside any write transaction."""
+    row = await reader.fetchone(
+        "SELECT subscriber_id FROM links WHERE verified_at IS NOT NULL AND subscriber_id > ?"
+        " ORDER BY subscriber_id LIMIT 1 OFFSET ?", (after, limit - 1))
+    end = int(row[0]) if row else None
+    bound = "" if end is None else " AND l.subscriber_id <= ?"
+    sql = ("SELECT b.*, s.subscription_number, l.chat_id AS reminder_chat FROM links l"
            " JOIN chats c ON c.chat_id = l.chat_id AND c.blocked = 0"
+           " JOIN bills b ON b.subscriber_id = l.subscriber_id"
            " JOIN subscribers s ON s.id = b.subscriber_id"
-           " WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
-           " AND (b.id > ? OR (b.id = ? AND l.chat_id > ?))"
-           " ORDER BY b.id, l.chat_id LIMIT ?")
-    rows = await reader.fetchall(sql, (first.isoformat(), last.isoformat(), bill_id, bill_id,
-                                       chat_id, limit))
-    return [(Bill.from_row(r), str(r["subscription_number"]), int(r["reminder_chat"]))
-            for r in rows]
+           f" WHERE l.verified_at IS NOT NULL AND l.subscriber_id > ?{bound}"
+           " AND b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
+           " ORDER BY l.subscriber_id, l.chat_id, b.id")
+    params = (after, *(() if end is None else (end,)), first.isoformat(), last.isoformat())
+    rows = await reader.fetchall(sql, params)
+    return ([(Bill.from_row(r), str(r["subscription_number"]), int(r["reminder_chat"]))
+             for r in rows], end)
 
 
 async def area_chat_page(reader: Reader, city: str, zone: int | None, after: int,
@@ -346,10 +352,12 @@ class CoreQueries:
         who a planned outage notice would reach."""
         return await area_chat_ids(self.db, city, zone)
 
-    async def reminder_page(self, first: dt.date, last: dt.date, after: tuple[int, int],
-                            limit: int = 500) -> list[tuple[Bill, str, int]]:
-        """(bill, subscription number, chat) to remind, after (bill id, chat id), in order
-        (see core.reminder_page); read outside any write transaction."""
+    async def reminder_page(self, first: dt.date, last: dt.date, after: int = 0,
+                            limit: int = 500
+                            ) -> tuple[list[tuple[Bill, str, int]], int | None]:
+        """(bill, subscription number, chat) to remind for the next `limit` verified links
+        after subscriber `after`, and where the page ends (None: the last page); see
+        core.reminder_page."""
         return await reminder_page(self.db, first, last, after, limit)
 
     async def outage_chat_page(self, city: str, zone: int | None, after: int = 0,
