@@ -9,6 +9,7 @@ chats that proved ownership of the subscription (verified links, not blocked).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -27,7 +28,9 @@ from bot.text.i18n import t
 from bot.text.normalise import to_ascii_digits
 from tariffs import TariffError, above_pattern, list_schedules, pattern_for
 
-BATCH = 500  # rows a job writes per transaction (docs/performance.md, bill day)
+BATCH = 100  # rows a job formats and writes at a time: the loop and the writer are held
+# for a few milliseconds each time (docs/performance.md, bill day)
+PAUSE = 0.01  # seconds a job leaves to the handlers between two batches
 
 # A reading or bill is "far above the pattern" when its use exceeds the allowed use
 # (pattern × units × days / 30, or the contract capacity for non-household use) by this
@@ -261,7 +264,9 @@ async def enqueue_due_reminders(store: Store, today: dt.date, days: int,
     while after is not None:
         page, after = await store.reminder_page(today, last, after, batch)
         messages = []
-        for due, number, chat_id in page:
+        for index, (due, number, chat_id) in enumerate(page):
+            if index % 10 == 9:
+                await asyncio.sleep(0)  # let the handlers' updates through between texts
             bill = vars(due)
             messages.append(NewMessage(
                 chat_id, "reminder", _sms(t("notify.reminder", **_bill_params(number, bill))),
@@ -269,6 +274,7 @@ async def enqueue_due_reminders(store: Store, today: dt.date, days: int,
         if messages:
             async with store.unit() as uow:  # the texts are ready: the writer is held briefly
                 queued += await uow.enqueue_batch(messages)
+            await asyncio.sleep(PAUSE)
     return queued
 
 
