@@ -41,10 +41,13 @@ class ImportQueries:
         row whose key is already on file; in line order."""
         found: list[tuple[int, str, int | None]] = []
         for key in _KEYS:
+            # the keys seen twice (one pass over the key's index), then their later lines;
+            # `+a.line` keeps the planner on the key's index (else: a scan per key)
             found += [(int(r[0]), key, int(r[1])) for r in await self.db.fetchall(
-                f"SELECT a.line, MIN(b.line) FROM import_subscribers a JOIN import_subscribers b"
-                f" ON b.run = a.run AND b.{key} = a.{key} AND b.line < a.line"
-                f" WHERE a.run = ? GROUP BY a.line", (run,))]
+                f"SELECT a.line, f.first FROM (SELECT {key} AS k, MIN(line) AS first"
+                f" FROM import_subscribers WHERE run = ? AND {key} IS NOT NULL GROUP BY {key}"
+                f" HAVING COUNT(*) > 1) f JOIN import_subscribers a ON a.run = ?"
+                f" AND a.{key} = f.k AND +a.line > f.first", (run, run))]
             found += [(int(r[0]), key, None) for r in await self.db.fetchall(
                 f"SELECT a.line FROM import_subscribers a JOIN subscribers s"
                 f" ON s.{key} = a.{key} WHERE a.run = ?", (run,))]
