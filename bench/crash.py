@@ -14,7 +14,9 @@ bot runs until the outbox is empty, and the checks are:
   of that text to that chat), and none was delivered again after the delivery recorded
   as sent (a delivery repeated *before* it, a crash between the API call and the mark,
   is allowed and counted);
-* nothing was logged at ERROR or CRITICAL by the bot, and the token never was.
+* nothing was logged at ERROR or CRITICAL by the bot, and the token never was;
+* no user was told that their draft was lost (a conversation state saved without the
+  draft of the same update, issue 10 item 3).
 
 Reported: `requests_never_shown` (a request stored, the process killed before its code
 was sent: the user sees it in their list) and `same_draft_stored_twice` (must be 0: a
@@ -279,6 +281,12 @@ def check(database: Path, api: LocalBotAPI, users: list[User], log_path: Path) -
         repeats_before_mark += len(same) - 1 - len(after)
     problems += [f"{count} outbox messages ({what}) were not delivered"
                  for what, count in unsent.items()]
+    # No row is damaged in this run, so a user told that their draft or state was lost
+    # means a kill persisted a conversation state and a draft of different updates.
+    lost = [d for d in deliveries if d.text in (t("errors.draft_lost"), t("errors.state_lost"))]
+    if lost:
+        problems.append(f"{len(lost)} users were told their draft was lost (chat "
+                        f"{lost[0].chat_id}): state and draft saved at different updates")
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     errors = [line for line in log_text.splitlines() if " ERROR " in line or " CRITICAL " in line]
     if errors:

@@ -78,6 +78,7 @@ class LocalBotAPI:
         self._seq = itertools.count(1)
         self._recent_sends: collections.deque[float] = collections.deque()
         self.deliveries: list[Delivery] = []
+        self.webhook: dict[str, Any] | None = None
         self.calls: collections.Counter[str] = collections.Counter()
         self.floods = 0
         self.polls = 0
@@ -157,6 +158,8 @@ class LocalBotAPI:
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """The HTTP status and JSON body for one Bot API call."""
         self.calls[method] += 1
+        if method == "setWebhook":
+            self.webhook = dict(params)  # the URL and secret the bot registered
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method == "getMe":

@@ -7,19 +7,20 @@ from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
     ContextTypes,
     ExtBot,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.commands import publish_commands
+from bot.notify.flood import BotRateLimiter
 from bot.notify.jobs import JobDeps, schedule_jobs
 from bot.persistence import StorePersistence
 from bot.platform import PlatformProfile, profile_for
+from bot.sending import LimitedBot
 from bot.services.catalog import use_home_schedule
 from bot.settings import Settings
 from bot.store import Store
@@ -37,10 +38,35 @@ class AbfaApplication(Application):
     settings: Settings
     profile: PlatformProfile
 
+    async def initialize(self) -> None:
+        """PTB's start-up (which loads the persisted state), then learn whose state could
+        not be read (they are told to start over)."""
+        await super().initialize()
+        if isinstance(self.persistence, StorePersistence):
+            await self.persistence.load_lost()
+
     async def process_update(self, update: object) -> None:
-        """Handle an update, then write user/chat/conversation state at once (kill -9 safe)."""
-        await super().process_update(update)
+        """Handle an update, then write user/chat/conversation state at once (kill -9 safe).
+
+        While it is handled, the update's user and chat are held: no other flush writes
+        their half-changed state (see bot/persistence.py), only this one, after it.
+        """
+        owners = update_owners(update)
+        persistence = self.persistence if isinstance(self.persistence, StorePersistence) else None
+        if persistence is not None:
+            persistence.hold(owners)
+        try:
+            await super().process_update(update)
+        finally:
+            if persistence is not None:
+                persistence.release(owners)
         if self.persistence is not None:
+            # collected again now, at the boundary, even if no handler ran (a snapshot
+            # another flush took mid-update must not be the one that stays)
+            chat, user = _chat_and_user(update)
+            self.mark_data_for_update_persistence(
+                chat_ids=chat if chat in self.chat_data else None,
+                user_ids=user if user in self.user_data else None)
             await self.update_persistence()
 
     async def update_persistence(self) -> None:
@@ -84,7 +110,8 @@ def build_application(
     """Build the application with every handler registered.
 
     `request` replaces the network (the demo, tests and benchmarks pass a FakeBotAPI);
-    without it the real Bot API of the configured platform is used, with a rate limiter.
+    without it the real Bot API of the configured platform is used, with a rate limiter
+    (PTB's, whose flood answers hold one chat, not every chat: bot/notify/flood.py).
     """
     from handlers import register  # handlers import this module
 
@@ -92,24 +119,23 @@ def build_application(
     use_home_schedule(settings.tariff_schedule)
     profile = profile_for(settings)
     secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
+    bot = LimitedBot(  # every call fits the Bot API's limits (bot/sending.py)
+        secret, base_url=profile.base_url, base_file_url=profile.base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(),
+        rate_limiter=None if request is not None else BotRateLimiter(
+            overall_max_rate=profile.messages_per_second, max_retries=3),
+        arbitrary_callback_data=False,
+    )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .application_class(AbfaApplication)
-        .token(secret)
-        .base_url(profile.base_url)
-        .base_file_url(profile.base_file_url)
+        .bot(bot)
         .persistence(StorePersistence(store))
         .context_types(ContextTypes(context=Ctx))
-        .arbitrary_callback_data(False)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(publish_commands)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=profile.messages_per_second, max_retries=3)
-        )
     app = cast(AbfaApplication, builder.build())
     app.store = store
     app.settings = settings
@@ -118,6 +144,18 @@ def build_application(
     schedule_jobs(app, JobDeps(store, settings, profile.messages_per_second,
                                profile.messages_per_chat_second))
     return app
+
+
+def _chat_and_user(update: object) -> tuple[int | None, int | None]:
+    if not isinstance(update, Update):
+        return None, None
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else None), (user.id if user else None)
+
+
+def update_owners(update: object) -> set[int]:
+    """The chat and user ids whose persisted state an update may change."""
+    return {owner for owner in _chat_and_user(update) if owner is not None}
 
 
 def update_summary(update: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import sys
 from pathlib import Path
@@ -59,8 +58,6 @@ def main(argv: list[str] | None = None) -> int:
         from bot.understand.cli import main as understand
 
         return understand(argv[1:])
-    import asyncio
-
     from bot.settings import SettingsError, load_settings
 
     args = build_parser().parse_args(argv)
@@ -74,6 +71,26 @@ def main(argv: list[str] | None = None) -> int:
     secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret,
                                                     settings.pay_provider_token) if s)
     setup_logging(settings.log_level, secrets)
+    from telegram.error import InvalidToken
+
+    try:
+        return _dispatch(args, settings)
+    except SettingsError as exc:  # e.g. a webhook that cannot be made safe
+        print(exc, file=sys.stderr)
+        return 2
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened without it
+        print("ABFA_TOKEN was rejected by the Bot API server (revoked, mistyped, or meant for "
+              "the other platform); check ABFA_TOKEN and ABFA_PLATFORM.", file=sys.stderr)
+    except Exception:
+        log.exception("python -m bot %s failed", args.command)  # redacted (bot/logs.py)
+    return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chosen command."""
+    import asyncio
+
     if args.command == "run":
         if not settings.has_token:
             print("ABFA_TOKEN is not set: starting the console demo instead.", file=sys.stderr)
@@ -103,9 +120,16 @@ def run_bot(settings: Settings) -> int:
     """Run against the real Bot API until SIGINT/SIGTERM; the store closes on shutdown."""
     from telegram import Update
 
+    from bot import webhook
     from bot.app import build_application
+    from bot.logs import add_secrets
+    from bot.platform import profile_for
     from bot.store import store_for
 
+    # refuse a webhook that cannot be made safe before anything starts
+    hook = webhook.plan(settings, profile_for(settings)) if settings.webhook_url else None
+    if hook is not None:
+        add_secrets(tuple(s for s in (hook.secret_token, hook.path) if s))  # never logged
     store = store_for(settings.database)
     app = build_application(settings, store)
 
@@ -116,14 +140,11 @@ def run_bot(settings: Settings) -> int:
     profile = app.profile
     log.info("starting on %s (%s)", profile.name.value,
              "webhook" if settings.webhook_url else "polling")
-    if settings.webhook_url:
-        token = settings.token.get_secret_value() if settings.token else ""
-        path = hashlib.sha256(token.encode()).hexdigest()[:32]
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if hook is not None:
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)  # no paths in the log
         app.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
-            secret_token=secret if profile.webhook_secret_header else None,
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=hook.path,
+            webhook_url=hook.url, secret_token=hook.secret_token,
             allowed_updates=Update.ALL_TYPES,
         )
     else:
@@ -140,13 +161,14 @@ async def _demo(settings: Settings, size: int) -> int:
 async def _demo_data(database: str, size: int, seed: int) -> int:
     from bot.store import open_store
     from bot.tools.demo_data import generate
+    from bot.tools.terminal import say
 
     store = await open_store(database)
     try:
         summary = await generate(store, size, seed=seed)
     finally:
         await store.close()
-    print(f"{store.name}: {summary}")
+    say(f"{store.name}: {summary}")
     return 0
 
 
@@ -158,6 +180,7 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
         import_payments,
         import_subscribers,
     )
+    from bot.tools.terminal import say
 
     store = await open_store(settings.database)
     try:
@@ -165,11 +188,11 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
                "payments": import_payments}[kind]
         report = await run(store, path, accept_valid=accept_valid)
     except ImportFileError as exc:
-        print(f"nothing imported: {exc}", file=sys.stderr)
+        say(f"nothing imported: {exc}", file=sys.stderr)
         return 1
     finally:
         await store.close()
-    print("\n".join(report.lines()))
+    say("\n".join(report.lines()))
     if report.rejected and not accept_valid:
         print("nothing imported: fix the rejected rows or use --accept-valid", file=sys.stderr)
     return 0 if report.ok else 1

@@ -42,3 +42,11 @@ def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def add_secrets(secrets: tuple[str, ...]) -> None:
+    """Redact these too from now on (e.g. a webhook secret made at start)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactTokens):
+                found.secrets += tuple(s for s in secrets if s)

@@ -6,13 +6,28 @@ persistent ConversationHandler are pickled into the store's PTB tables
 buffered and `commit()` writes them all in ONE transaction. The application
 (bot.app.AbfaApplication) commits after every update, so a kill -9 loses at most the
 update being handled.
+
+Update boundaries: while an update of a user or chat is being handled, its entries
+(user_data, chat_data, and the conversations keyed by it) are `hold()`-en: PTB may hand
+them over mid-handler (its task wrapper marks the user again after the update's own
+flush, and any other chat's flush then collects it), but they are written only once no
+update of theirs is in progress. So the saved conversation state and user data are
+always from the same moment between two updates.
+
+Unreadable rows: a row that cannot be unpickled (or is not what PTB expects) is moved
+to `ptb_quarantine` (bot/store/quarantine.py) with the error, logged, and skipped, so the
+bot starts anyway; `lost` names the users and chats whose state was dropped until they
+have been told (handlers/recovery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import pickle
+from collections import Counter
+from collections.abc import Collection, Iterable
 from copy import deepcopy
 from typing import Any
 
@@ -21,8 +36,18 @@ from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.store.interface import Store
 
+log = logging.getLogger(__name__)
 _PICKLE = pickle.HIGHEST_PROTOCOL
 _EMPTY = pickle.dumps({}, _PICKLE)  # rows written before empty dicts were deleted
+
+
+def _owners(kind: str, key: tuple[Any, ...]) -> set[int]:
+    """The users and chats a buffered entry belongs to."""
+    if kind in ("user_data", "chat_data"):
+        return {int(key[0])}
+    if kind == "conversations":
+        return {part for part in json.loads(key[1]) if isinstance(part, int)}
+    return set()
 
 
 class StorePersistence(BasePersistence[dict, dict, dict]):
@@ -36,13 +61,35 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         self._pending: dict[tuple[str, tuple[Any, ...]], bytes | None] = {}
         # one commit at a time, so a failed one can be re-queued without overtaking a newer
         self._commit_lock = asyncio.Lock()
+        # user and chat ids with an update in progress -> how many
+        self._busy: Counter[int] = Counter()
+        # user or chat id whose state was unreadable -> the quarantine rows to mark told
+        self.lost: dict[int, set[int]] = {}
 
     async def _rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]:
         await self.store.open()
         return await self.store.ptb_rows(kind, name, skip=_EMPTY)
 
+    async def _set_aside(self, kind: str, key: tuple[Any, ...], data: bytes,
+                         exc: Exception) -> None:
+        """Move an unreadable row to the quarantine and log it; the bot starts without it."""
+        error = f"{type(exc).__name__}: {exc}"
+        row_id = await self.store.quarantine_ptb_row(kind, key, data, error)
+        log.warning("persistence: unreadable row %s %s skipped and kept as ptb_quarantine %d "
+                    "(%s)", kind, list(key), row_id, error[:200])
+
     async def _load_map(self, kind: str) -> dict[int, Any]:
-        return {int(key): pickle.loads(data) for key, data in await self._rows(kind)}
+        loaded = {}
+        for key, data in await self._rows(kind):
+            try:
+                value = pickle.loads(data)
+                if not isinstance(value, dict):
+                    raise TypeError(f"expected a dict, found {type(value).__name__}")
+            except Exception as exc:  # any unpickling error: corrupt, truncated, stale class
+                await self._set_aside(kind, (key,), data, exc)
+                continue
+            loaded[int(key)] = value
+        return loaded
 
     def _buffer_dict(self, kind: str, key: int, data: dict) -> None:
         """Buffer a user's or chat's data; an empty one is a deletion, so the users with no
@@ -52,7 +99,39 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
 
     async def _load_single(self, kind: str) -> Any:
         rows = await self._rows(kind)
-        return pickle.loads(rows[0][1]) if rows else None
+        if not rows:
+            return None
+        try:
+            return pickle.loads(rows[0][1])
+        except Exception as exc:
+            await self._set_aside(kind, (1,), rows[0][1], exc)
+            return None
+
+    async def load_lost(self) -> None:
+        """Learn whose state was set aside and not yet told (after loading; see `lost`)."""
+        self.lost = {}
+        for row in await self.store.unnotified_quarantine():
+            for owner in row.owners():
+                self.lost.setdefault(owner, set()).add(row.id)
+
+    async def forget_lost(self, owners: Iterable[int]) -> None:
+        """These users or chats were told to start over."""
+        ids = {row for owner in owners for row in self.lost.pop(owner, set())}
+        for rows in self.lost.values():
+            rows -= ids
+        self.lost = {owner: rows for owner, rows in self.lost.items() if rows}
+        await self.store.mark_quarantine_notified(ids)
+
+    def hold(self, owners: Collection[int]) -> None:
+        """An update of these users/chats is being handled: do not write their state yet."""
+        self._busy.update(owners)
+
+    def release(self, owners: Collection[int]) -> None:
+        """The update is done: their state may be written again."""
+        self._busy.subtract(owners)
+        for owner in owners:
+            if self._busy[owner] <= 0:
+                del self._busy[owner]
 
     async def get_user_data(self) -> dict[int, dict]:
         """All stored, non-empty user_data."""
@@ -64,7 +143,9 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
 
     async def get_bot_data(self) -> dict:
         """The stored bot_data (remembered, so an unchanged one is never rewritten)."""
-        data = await self._load_single("bot_data") or {}
+        data = await self._load_single("bot_data")
+        if not isinstance(data, dict):
+            data = {}
         self._last_bot_data = pickle.dumps(data, _PICKLE)
         return data
 
@@ -74,8 +155,13 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The stored states of one named conversation."""
-        rows = await self._rows("conversations", name)
-        return {tuple(json.loads(key)): pickle.loads(state) for key, state in rows}
+        states = {}
+        for key, state in await self._rows("conversations", name):
+            try:
+                states[tuple(json.loads(key))] = pickle.loads(state)
+            except Exception as exc:
+                await self._set_aside("conversations", (name, key), state, exc)
+        return states
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
@@ -121,14 +207,20 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         """Nothing to refresh: this process is the only writer."""
 
     async def commit(self) -> None:
-        """Write every buffered change in one transaction."""
+        """Write every buffered change in one transaction (one statement per table)."""
         async with self._commit_lock:
             await self._commit()
 
     async def _commit(self) -> None:
+        """Write what is buffered, except the entries of users/chats mid-update (kept)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
+        if self._busy:
+            for item in [i for i in pending if self._busy.keys() & _owners(*i)]:
+                self._pending[item] = pending.pop(item)
+            if not pending:
+                return
         try:
             await self.store.save_ptb_state(
                 (kind, key, value) for (kind, key), value in pending.items())

@@ -14,13 +14,16 @@ class PlatformProfile:
     name: Platform
     base_url: str
     base_file_url: str
-    # Bale reportedly does not send the X-Telegram-Bot-Api-Secret-Token header.
+    # Bale does not send the X-Telegram-Bot-Api-Secret-Token header: the webhook's path
+    # carries the secret instead (bot/webhook.py).
     webhook_secret_header: bool
     # Bale's edits of messages that carry inline keyboards are unreliable: send a new message.
     edit_inline_messages: bool
     # Default per-second delivery limits (overall, per chat).
     messages_per_second: float
     messages_per_chat_second: float
+    # Where a link to a bot's private chat starts (then the bot's username).
+    chat_link: str
 
 
 TELEGRAM = PlatformProfile(
@@ -31,6 +34,7 @@ TELEGRAM = PlatformProfile(
     edit_inline_messages=True,
     messages_per_second=30,
     messages_per_chat_second=1,
+    chat_link="https://t.me/",
 )
 
 BALE = PlatformProfile(
@@ -41,6 +45,7 @@ BALE = PlatformProfile(
     edit_inline_messages=False,
     messages_per_second=20,
     messages_per_chat_second=1,
+    chat_link="https://ble.ir/",
 )
 
 
@@ -55,4 +60,5 @@ def profile_for(settings: Settings) -> PlatformProfile:
         edit_inline_messages=base.edit_inline_messages,
         messages_per_second=settings.messages_per_second or base.messages_per_second,
         messages_per_chat_second=settings.messages_per_chat_second or base.messages_per_chat_second,
+        chat_link=base.chat_link,
     )

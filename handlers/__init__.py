@@ -1,5 +1,8 @@
 """All handler registration, in one place and in order.
 
+Group -10: a user whose saved state was unreadable is told to start over (handlers/recovery.py).
+Group -3: the guards (handlers/guards.py): edited messages are not answers, and outside a
+private chat nothing but a pointer to the private chat.
 Group -1: payments arriving from Bale (handlers/payments.py `early()`, before any
 conversation can take them), then commands and menu buttons that work at every step
 (handlers/navigation.py), then cancel words and other requests typed inside a step
@@ -24,6 +27,7 @@ from handlers import (
     calculator,
     errors,
     fallback,
+    guards,
     incidents,
     info,
     my_requests,
@@ -33,6 +37,7 @@ from handlers import (
     ownership,
     payments,
     ratings,
+    recovery,
     self_reading,
     services,
     subscriptions,
@@ -55,6 +60,8 @@ def register(app: Application) -> None:
         # re-checks its data (ownership, stage), so PTB's per_message advice does not apply.
         warnings.filterwarnings("ignore", message="If 'per_message=False'",
                                 category=PTBUserWarning)
+        app.add_handlers(recovery.build(), group=recovery.LOST_GROUP)
+        app.add_handlers(guards.build(), group=-3)
         app.add_handlers(payments.early(), group=-1)
         app.add_handlers(navigation.build(), group=-1)
         app.add_handlers(understanding.build_interrupts(), group=-1)
@@ -62,3 +69,4 @@ def register(app: Application) -> None:
             app.add_handlers(module.build(), group=0)
         app.add_handlers(understanding.build(), group=0)
         app.add_handlers(fallback.build(), group=0)
+    recovery.guard_drafts(app, FEATURES)

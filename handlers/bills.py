@@ -49,8 +49,7 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
 from bot.text.normalise import digits_only
-from bot.throttle import limiter_for
-from handlers.common import answer_query, message_text, reply, show
+from handlers.common import ID, answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_proof,
     check_contact,
@@ -59,6 +58,7 @@ from handlers.ownership import (
     find_subscriber,
     link_verified,
     looks_like_payment_id,
+    number_throttled,
     owned,
     phone_on_record,
     proof_error,
@@ -69,6 +69,7 @@ from tariffs.render import render_steps
 
 NAME = "bills"
 ASK_NUMBER, VERIFY = range(2)
+DRAFT_STATES = (VERIFY,)  # handlers/recovery.py
 PAGE = 5
 CHART_PERIODS = 12
 MAX_MESSAGE = 4000
@@ -111,6 +112,7 @@ async def send_latest(update: Update, ctx: Ctx, link: Link, note: str | None = N
 
 async def start(update: Update, ctx: Ctx) -> int:
     """Offer the verified subscriptions, or ask for a number."""
+    await answer_query(update)
     ctx.user_data.pop(NAME, None)
     links = [link for link in await ctx.store.links(update.effective_chat.id) if link.verified]
     if links:
@@ -119,6 +121,9 @@ async def start(update: Update, ctx: Ctx) -> int:
         await reply(update, t("bills.choose_linked"), inline(rows))
     await reply(update, t("bills.ask_number"), main_menu())
     return ASK_NUMBER
+
+
+restart = start  # a step whose draft was lost asks for the number again
 
 
 async def inquire(update: Update, ctx: Ctx, text: str) -> int:
@@ -164,11 +169,8 @@ async def _inquire(update: Update, ctx: Ctx, text: str) -> int:
 
 async def _throttled_payable(update: Update, ctx: Ctx, bill_id: str, payment_id: str
                              ) -> Payable | str | None:
-    who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
-    if wait:
-        return t("common.throttled", seconds=wait)
-    return await ctx.store.payable(bill_id, payment_id)
+    throttled = await number_throttled(update, ctx)  # the same limit as every number lookup
+    return throttled or await ctx.store.payable(bill_id, payment_id)
 
 
 async def _show_invoice(update: Update, ctx: Ctx, payable: Payable) -> None:
@@ -253,7 +255,7 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     if subscriber is None:
         return ConversationHandler.END
     error = await check_contact(update, ctx, subscriber)
-    if error in ("not_own", "bad_phone"):
+    if error in ("no_owner", "not_own", "bad_phone"):
         await reply(update, verify_error(error))
         return VERIFY
     if error is not None:
@@ -491,10 +493,10 @@ def build() -> list:
             },
             fallbacks=[],
         ),
-        CallbackQueryHandler(show_subscription, pattern=r"^bill:show:\d+$"),
-        CallbackQueryHandler(view_bill, pattern=r"^bill:view:\d+$"),
-        CallbackQueryHandler(previous_bills, pattern=r"^bill:prev:\d+:\d+$"),
-        CallbackQueryHandler(how_computed, pattern=r"^bill:how:\d+$"),
-        CallbackQueryHandler(why_high, pattern=r"^bill:why:\d+$"),
-        CallbackQueryHandler(chart, pattern=r"^bill:chart:\d+$"),
+        CallbackQueryHandler(show_subscription, pattern=rf"^bill:show:{ID}$"),
+        CallbackQueryHandler(view_bill, pattern=rf"^bill:view:{ID}$"),
+        CallbackQueryHandler(previous_bills, pattern=rf"^bill:prev:{ID}:{ID}$"),
+        CallbackQueryHandler(how_computed, pattern=rf"^bill:how:{ID}$"),
+        CallbackQueryHandler(why_high, pattern=rf"^bill:why:{ID}$"),
+        CallbackQueryHandler(chart, pattern=rf"^bill:chart:{ID}$"),
     ]

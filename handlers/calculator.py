@@ -51,6 +51,7 @@ from tariffs.render import render_lines, render_steps
 
 NAME = "calculator"
 SCHEDULE, USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE, WHAT_IF = range(9)
+DRAFT_STATES = (USAGE, CITY, UNITS, CAPACITY, DAYS, CONSUMPTION, SEWAGE, WHAT_IF)  # recovery
 UNIT_BUTTONS = (1, 2, 3, 4)
 DAY_BUTTONS = (30, DEFAULT_DAYS, 90)
 MAX_MESSAGE = 3800
@@ -176,6 +177,9 @@ async def start(update: Update, ctx: Ctx) -> int:
     return await _go(update, ctx, SCHEDULE)
 
 
+restart = start  # a step whose draft was lost starts the calculator again
+
+
 async def pick_schedule(update: Update, ctx: Ctx) -> int:
     """Keep the schedule; ask for the usage class."""
     await answer_query(update)
@@ -225,7 +229,7 @@ async def type_city(update: Update, ctx: Ctx) -> int:
 
 async def _units(update: Update, ctx: Ctx, units: int | None, text: str) -> int:
     if units is None or not 1 <= units <= MAX_UNITS:
-        return await _go(update, ctx, UNITS, t("calc.bad_units", max=MAX_UNITS, text=text))
+        return await _go(update, ctx, UNITS, t("calc.bad_units", max=MAX_UNITS, text=fmt.echo(text)))
     draft = _draft(ctx)
     draft["units"] = units
     return await _go(update, ctx, DAYS if _household(draft) else CAPACITY)
@@ -248,7 +252,7 @@ async def type_capacity(update: Update, ctx: Ctx) -> int:
     text = message_text(update)
     capacity = parse_int(text)
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
-        return await _go(update, ctx, CAPACITY, t("calc.bad_capacity", max=MAX_CAPACITY, text=text))
+        return await _go(update, ctx, CAPACITY, t("calc.bad_capacity", max=MAX_CAPACITY, text=fmt.echo(text)))
     _draft(ctx)["capacity"] = capacity
     return await _go(update, ctx, DAYS)
 
@@ -262,7 +266,7 @@ async def skip_capacity(update: Update, ctx: Ctx) -> int:
 
 async def _days(update: Update, ctx: Ctx, days: int | None, text: str) -> int:
     if days is None or not 1 <= days <= MAX_DAYS:
-        return await _go(update, ctx, DAYS, t("calc.bad_days", max=MAX_DAYS, text=text))
+        return await _go(update, ctx, DAYS, t("calc.bad_days", max=MAX_DAYS, text=fmt.echo(text)))
     _draft(ctx)["days"] = days
     return await _go(update, ctx, CONSUMPTION)
 
@@ -284,7 +288,7 @@ async def type_consumption(update: Update, ctx: Ctx) -> int:
     text = message_text(update)
     used = parse_int(text)
     if used is None or used > MAX_CONSUMPTION:
-        error = t("calc.bad_consumption", max=MAX_CONSUMPTION, text=text)
+        error = t("calc.bad_consumption", max=MAX_CONSUMPTION, text=fmt.echo(text))
         return await _go(update, ctx, CONSUMPTION, error)
     _draft(ctx)["consumption"] = used
     return await _go(update, ctx, SEWAGE)

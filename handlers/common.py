@@ -9,6 +9,9 @@ from bot.app import Ctx
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 MAX_TEXT = 500
+# A row id in callback data: at most 18 digits, so below 2⁶³ and always a database integer
+# (a longer one matches no pattern and gets the fallback's answer).
+ID = "[0-9]{1,18}"
 
 
 async def reply(update: Update, text: str, markup: Markup = None) -> None:

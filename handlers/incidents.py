@@ -28,9 +28,8 @@ from bot.app import Ctx
 from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec
-from bot.services.validation import InputError, check_upload
+from bot.services.validation import InputError
 from bot.store.request_models import NewDocument, NewRequest
-from bot.text.fmt import number
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
 from bot.text.personal import normalize_phone
@@ -38,6 +37,7 @@ from handlers.common import MAX_TEXT, answer_query, ensure_chat, message_text, r
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     location_keyboard,
     new_document,
     upload_error,
@@ -46,16 +46,21 @@ from handlers.request_steps import (
 
 NAME = "incident"
 TYPE, LOCATION, PHOTO, DESCRIPTION, PHONE = range(5)
+DRAFT_STATES = (LOCATION, PHOTO, DESCRIPTION, PHONE)  # handlers/recovery.py
 PHOTO_SPEC = DocumentSpec(id="photo", title="photo", required=False, media=("photo",))
 MIN_ADDRESS = 10  # characters of a typed address: a street and a number at least
 
 
 async def start(update: Update, ctx: Ctx) -> int:
     """Show the emergency number at once and the incident types."""
+    await answer_query(update)
     await ensure_chat(update, ctx)
     ctx.user_data[NAME] = {}
     await reply(update, t("incident.intro", phone=ctx.settings.emergency_phone), _types())
     return TYPE
+
+
+restart = start  # a step whose draft was lost starts the report again
 
 
 async def type_expected(update: Update, ctx: Ctx) -> int:
@@ -124,7 +129,7 @@ async def got_photo(update: Update, ctx: Ctx) -> int:
             await reply(update, t("incident.photo_expected"), cancel_keyboard(skip=True))
             return PHOTO
         try:
-            check_upload(PHOTO_SPEC, upload, ctx.settings.max_document_mb)
+            upload = await checked_upload(ctx, PHOTO_SPEC, upload)
         except InputError as err:
             await reply(update, upload_error(err, PHOTO_SPEC, t("services.media_photo")))
             return PHOTO
@@ -185,16 +190,13 @@ async def _submit(update: Update, ctx: Ctx) -> int:
               if draft.get(key)}
     photo = (NewDocument(**draft["photo"]),) if draft.get("photo") else ()
     operators = ctx.settings.operators_chat
-    where = (t("incident.alert_location", latitude=number(lat, 5), longitude=number(lon, 5))
-             if lat is not None and lon is not None
-             else t("incident.alert_address", address=draft.get("address", "")))
     request = await ctx.store.create_request(
         NewRequest(kind="incident", service=kind.id, chat_id=chat_id, user_id=user_id,
                    stage=kind.first_stage.id, fields=fields, latitude=lat, longitude=lon,
                    documents=photo, draft_id=draft.get("draft_id")),
         alert_chat=operators,
         alert_text=(lambda code: t("incident.operator_alert", type=kind.title,
-                                   code=format_code(code), where=where)) if operators else None,
+                                   code=format_code(code))) if operators else None,
     )
     ctx.user_data.pop(NAME, None)
     await reply(update, t("incident.submitted", type=kind.title, code=format_code(request.code),

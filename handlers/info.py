@@ -20,12 +20,13 @@ from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int
-from handlers.common import message_text, reply, show
+from handlers.common import ID, message_text, reply, show
 from handlers.tariff_menu import back_row, begin
 from tariffs import TariffError, get_schedule, list_schedules, pattern_for
 
 NAME = "info"
 LIST, PLACE = range(2)
+DRAFT_STATES = (LIST,)  # handlers/recovery.py
 END = ConversationHandler.END
 PERIOD_DAYS = 60
 
@@ -46,6 +47,9 @@ async def list_topics(update: Update, ctx: Ctx) -> int:
     rows = [[(t(item.title), f"info:t:{item.id}")] for item in topics()]
     await show(update, ctx, t("info.prompt"), inline([*rows, back_row()]))
     return END
+
+
+restart = list_topics  # a list whose draft was lost: show the topics again
 
 
 async def open_topic(update: Update, ctx: Ctx) -> int:
@@ -112,7 +116,7 @@ async def pick_entry(update: Update, ctx: Ctx) -> int:
     entries = items(found.body)
     number = parse_int(text)
     if number is None or not 1 <= number <= len(entries):
-        await reply(update, t("info.bad_item_number", count=len(entries), text=text))
+        await reply(update, t("info.bad_item_number", count=len(entries), text=fmt.echo(text)))
         return LIST
     await reply(update, t("info.list_item", number=number, text=entries[number - 1]),
                 inline(_footer()))
@@ -208,8 +212,8 @@ def build() -> list:
             entry_points=[
                 CallbackQueryHandler(list_topics, pattern="^info:list$"),
                 CallbackQueryHandler(open_topic, pattern=r"^info:t:\w+$"),
-                CallbackQueryHandler(list_page, pattern=r"^info:pg:\w+:\d+$"),
-                CallbackQueryHandler(place_page, pattern=r"^info:ps:[\w-]+:\d+$"),
+                CallbackQueryHandler(list_page, pattern=rf"^info:pg:\w+:{ID}$"),
+                CallbackQueryHandler(place_page, pattern=rf"^info:ps:[\w-]+:{ID}$"),
                 CallbackQueryHandler(pick_place, pattern=r"^info:pc:[\w-]+:\w+$"),
                 CommandHandler("info", list_topics),
             ],

@@ -16,14 +16,15 @@ from bot.app import Ctx
 from bot.identifiers import format_code
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec, Service
-from bot.services.validation import InputError, check_upload
+from bot.services.validation import InputError
 from bot.store.request_models import Request
 from bot.text.i18n import t
 from bot.text.keyboards import inline, main_menu
-from handlers.common import answer_query, reply, show
+from handlers.common import ID, answer_query, reply, show
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     media_label,
     new_document,
     upload_error,
@@ -40,6 +41,7 @@ from handlers.request_view import (
 
 NAME = "request_document"
 FILE = 0
+DRAFT_STATES = (FILE,)  # handlers/recovery.py: a lost draft ends at the main menu
 
 
 async def list_requests(update: Update, ctx: Ctx) -> None:
@@ -109,6 +111,7 @@ async def cancel_request(update: Update, ctx: Ctx) -> None:
 async def ask_document(update: Update, ctx: Ctx) -> int:
     """Ask for the document an operator requested for this request."""
     await answer_query(update)
+    ctx.user_data.pop(NAME, None)  # a new press replaces a wait for another document
     request = await _own_request(update, ctx)
     if request is None:
         return ConversationHandler.END
@@ -138,7 +141,7 @@ async def got_document(update: Update, ctx: Ctx) -> int:
         await reply(update, t("requests.file_expected", title=title))
         return FILE
     try:
-        check_upload(spec, upload, ctx.settings.max_document_mb)
+        upload = await checked_upload(ctx, spec, upload)
     except InputError as err:
         await reply(update, upload_error(err, spec, title))
         return FILE
@@ -176,12 +179,12 @@ def build() -> list:
     return [
         CommandHandler("requests", list_requests),
         CallbackQueryHandler(list_requests, pattern=r"^req:list$"),
-        CallbackQueryHandler(show_request, pattern=r"^req:show:\d+$"),
-        CallbackQueryHandler(ask_cancel, pattern=r"^req:cancel:\d+$"),
-        CallbackQueryHandler(cancel_request, pattern=r"^req:cancel_yes:\d+$"),
+        CallbackQueryHandler(show_request, pattern=rf"^req:show:{ID}$"),
+        CallbackQueryHandler(ask_cancel, pattern=rf"^req:cancel:{ID}$"),
+        CallbackQueryHandler(cancel_request, pattern=rf"^req:cancel_yes:{ID}$"),
         ConversationHandler(
             name=NAME, persistent=True, allow_reentry=True,
-            entry_points=[CallbackQueryHandler(ask_document, pattern=r"^req:doc:\d+$")],
+            entry_points=[CallbackQueryHandler(ask_document, pattern=rf"^req:doc:{ID}$")],
             states={FILE: [MessageHandler(filters.ALL & ~filters.COMMAND, got_document)]},
             fallbacks=[],
         ),

@@ -8,6 +8,8 @@ A menu button keeps a parked service-request draft for coming back; /cancel drop
 
 from __future__ import annotations
 
+import logging
+
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -15,6 +17,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    filters,
 )
 
 from bot.app import Ctx
@@ -23,6 +26,8 @@ from bot.services.drafts import discard_parked
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, main_menu, menu_buttons
 from handlers.common import ensure_chat, reply
+
+log = logging.getLogger(__name__)
 
 
 async def start(update: Update, ctx: Ctx) -> None:
@@ -75,6 +80,22 @@ async def membership(update: Update, ctx: Ctx) -> None:
     raise ApplicationHandlerStop
 
 
+async def chat_migrated(update: Update, ctx: Ctx) -> None:
+    """A group the bot is in became a supergroup (Telegram says so in both chats): its
+    messages go to the new id from now on, and its chat data moves with it."""
+    message = update.effective_message
+    if message is None:
+        return
+    old = message.migrate_from_chat_id or message.chat.id
+    new = message.migrate_to_chat_id or message.chat.id
+    await ctx.store.migrate_chat(old, new)
+    if message.migrate_to_chat_id:  # only once: the other service message would empty it
+        ctx.application.migrate_chat_data(message=message)
+    log.warning("chat %s became the supergroup %s: its messages go there from now on "
+                "(change any setting that names %s, e.g. ABFA_OPERATORS_CHAT)", old, new, old)
+    raise ApplicationHandlerStop
+
+
 async def switch_flow(update: Update, ctx: Ctx) -> None:
     """A main-menu button: end the old flow; group 0 starts the new one."""
     end_conversations(ctx.application, update, ctx.user_data)
@@ -84,6 +105,7 @@ def build() -> list:
     """This module's handlers, built anew for each application."""
     return [
         ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
         CommandHandler("start", start),
         CommandHandler("help", help_command),
         CommandHandler("menu", menu),

@@ -30,6 +30,7 @@ from handlers.request_view import DOCUMENT_NOTE, process_title
 
 PAGE = 8
 AGES = (1, 3, 7, 30)
+MAX_PAGE = 10_000
 NONE = "-"
 
 
@@ -56,7 +57,13 @@ class QueueFilter:
         known = {p.id for p in (*services(), *incident_types())}
         return cls(service if service in known else None,
                    stage if stage != NONE and service in known else None,
-                   int(age) if age.isdigit() else 0, int(page) if page.isdigit() else 0)
+                   _small(age, max(AGES)), _small(page, MAX_PAGE))
+
+
+def _small(text: str, limit: int) -> int:
+    """A page or age from callback data: ASCII digits up to `limit`, else 0 (forged data
+    must not reach the database as an integer it cannot hold)."""
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= limit else 0
 
 
 def stage_title(proc: Process | None, stage: str) -> str:
@@ -292,24 +299,26 @@ def document_title(proc: Process | None, doc_id: str) -> str:
 
 
 def actions(request: Request) -> InlineKeyboardMarkup | None:
-    """The buttons of an open request (None when it is finished)."""
+    """The buttons of an open request (None when it is finished). Each action button
+    carries the request's version: `op:act:<action>:<code>:<version>[:<stage or document>]`,
+    `op:stages|docs:<code>:<version>` (bot/services/workflow.py refuses a stale one)."""
     if request.status != "open":
         return inline([[(t("ops.button_queue"), QueueFilter().data())]])
     proc = process(request.kind, request.service)
-    code = request.code
+    shown = f"{request.code}:{request.version}"  # the state these buttons act on
     rows: list[list[tuple[str, str]]] = []
     following = proc.next_stage(request.stage) if proc else None
     if following:
-        rows.append([(t("ops.button_next", stage=following.title), f"op:act:next:{code}")])
-    rows.append([(t("ops.button_stages"), f"op:stages:{code}"),
-                 (t("ops.button_invoice"), f"op:act:inv:{code}")])
-    second = [(t("ops.button_reject"), f"op:act:rej:{code}"),
-              (t("ops.button_close"), f"op:act:close:{code}")]
+        rows.append([(t("ops.button_next", stage=following.title), f"op:act:next:{shown}")])
+    rows.append([(t("ops.button_stages"), f"op:stages:{shown}"),
+                 (t("ops.button_invoice"), f"op:act:inv:{shown}")])
+    second = [(t("ops.button_reject"), f"op:act:rej:{shown}"),
+              (t("ops.button_close"), f"op:act:close:{shown}")]
     if isinstance(proc, Service) and proc.documents:
-        rows.append([(t("ops.button_ask_document"), f"op:docs:{code}"),
-                     (t("ops.button_note"), f"op:act:note:{code}")])
+        rows.append([(t("ops.button_ask_document"), f"op:docs:{shown}"),
+                     (t("ops.button_note"), f"op:act:note:{shown}")])
     else:
-        second.append((t("ops.button_note"), f"op:act:note:{code}"))
+        second.append((t("ops.button_note"), f"op:act:note:{shown}"))
     rows.append(second)
     rows.append([(t("ops.button_queue"), QueueFilter().data())])
     return inline(rows)
@@ -318,7 +327,7 @@ def actions(request: Request) -> InlineKeyboardMarkup | None:
 def stage_buttons(request: Request) -> InlineKeyboardMarkup:
     """Every stage of the request's process but the current one."""
     proc = process(request.kind, request.service)
-    rows = [[(s.title, f"op:act:move:{request.code}:{s.id}")]
+    rows = [[(s.title, f"op:act:move:{request.code}:{request.version}:{s.id}")]
             for s in (proc.stages if proc else ()) if s.id != request.stage]
     rows.append([(t("ops.button_back"), f"op:open:{request.code}")])
     return inline(rows)
@@ -328,6 +337,6 @@ def document_buttons(request: Request) -> InlineKeyboardMarkup:
     """Every document of the request's service, to ask for one."""
     proc = process(request.kind, request.service)
     docs = proc.documents if isinstance(proc, Service) else ()
-    rows = [[(d.title, f"op:act:doc:{request.code}:{d.id}")] for d in docs]
+    rows = [[(d.title, f"op:act:doc:{request.code}:{request.version}:{d.id}")] for d in docs]
     rows.append([(t("ops.button_back"), f"op:open:{request.code}")])
     return inline(rows)

@@ -25,13 +25,15 @@ from bot.services.catalog import Service, process
 from bot.store.request_models import Request
 from bot.text.i18n import t
 from bot.text.keyboards import inline
+from bot.text.normalise import clean_file_name
 from handlers import fallback
 from handlers import operator_views as views
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
 from handlers.request_view import process_title
 
 INPUT = 0
 DRAFT = "ops_input"
+DRAFT_CONVERSATION, DRAFT_STATES = DRAFT, (INPUT,)  # handlers/recovery.py
 OUTAGE = "ops_outage"
 Callback = Callable[[Update, Ctx], Awaitable[Any]]
 
@@ -114,28 +116,60 @@ async def _load(update: Update, ctx: Ctx, code: str) -> Request | None:
     return request
 
 
-async def _card(update: Update, ctx: Ctx, request: Request) -> None:
-    await reply(update, await views.card_text(ctx.store, request), views.actions(request))
+async def _card(ctx: Ctx, chat_id: int, request: Request) -> None:
+    await ctx.bot.send_message(chat_id, await views.card_text(ctx.store, request),
+                               reply_markup=views.actions(request))
+
+
+async def send_file(ctx: Ctx, chat_id: int, code: str) -> bool:
+    """Send a request's file to an operator's private chat: its map location, the
+    documents themselves and the card with the action buttons. False if no such request."""
+    request = await ctx.store.request_row(code)
+    if request is None:
+        return False
+    if request.latitude is not None and request.longitude is not None:
+        await ctx.bot.send_location(chat_id, request.latitude, request.longitude)
+    proc = process(request.kind, request.service)
+    for doc in await ctx.store.request_rows(request.id, "documents"):
+        caption = t("ops.document_caption", title=views.document_title(proc, doc["doc_type"]))
+        if doc["file_name"]:  # as sent, but no bidi override can disguise it
+            caption += "\n" + t("guard.file_name", name=clean_file_name(doc["file_name"]))
+        if doc["media"] == "photo":
+            await ctx.bot.send_photo(chat_id, doc["file_id"], caption=caption)
+        else:
+            await ctx.bot.send_document(chat_id, doc["file_id"], caption=caption)
+    await _card(ctx, chat_id, request)
+    return True
 
 
 @operator_only
 async def open_request(update: Update, ctx: Ctx) -> None:
     """A request's file: the card, its map location and the documents themselves."""
     await answer_query(update)
-    request = await _load(update, ctx, _parts(update)[2])
-    if request is None or update.effective_chat is None:
+    if update.effective_chat is None:
         return
-    chat_id = update.effective_chat.id
-    if request.latitude is not None and request.longitude is not None:
-        await ctx.bot.send_location(chat_id, request.latitude, request.longitude)
-    proc = process(request.kind, request.service)
-    for doc in await ctx.store.request_rows(request.id, "documents"):
-        caption = t("ops.document_caption", title=views.document_title(proc, doc["doc_type"]))
-        if doc["media"] == "photo":
-            await ctx.bot.send_photo(chat_id, doc["file_id"], caption=caption)
-        else:
-            await ctx.bot.send_document(chat_id, doc["file_id"], caption=caption)
-    await _card(update, ctx, request)
+    if not await send_file(ctx, update.effective_chat.id, _parts(update)[2]):
+        await reply(update, t("ops.error_not_found"))
+
+
+def _version(text: str) -> int | None:
+    """The version a button carries (None when it has none: an older button)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+async def _shown_state(update: Update, ctx: Ctx, request: Request, version: int | None) -> bool:
+    """Whether the button was shown for the request as it is now; else say why (finished,
+    or changed since) and show the current card."""
+    try:
+        if request.status != "open":
+            raise workflow.WorkflowError("finished")
+        workflow.View(version=version).check(request)
+    except workflow.WorkflowError as exc:
+        await reply(update, t(f"ops.error_{exc.code}"))
+        if update.effective_chat is not None:
+            await _card(ctx, update.effective_chat.id, request)
+        return False
+    return True
 
 
 @operator_only
@@ -144,10 +178,7 @@ async def choose(update: Update, ctx: Ctx) -> None:
     await answer_query(update)
     parts = _parts(update)
     request = await _load(update, ctx, parts[2])
-    if request is None:
-        return
-    if request.status != "open":
-        await reply(update, t("ops.error_finished"), views.actions(request))
+    if request is None or not await _shown_state(update, ctx, request, _version(parts[3])):
         return
     markup = views.stage_buttons(request) if parts[1] == "stages" else views.document_buttons(
         request)
@@ -167,17 +198,16 @@ IRREVERSIBLE = {"rej", "close"}  # asked «are you sure?» with the text before 
 async def start_action(update: Update, ctx: Ctx) -> int:
     """An action button: remember it and ask for its note, amount or reason."""
     await answer_query(update)
-    parts = [*_parts(update), "", "", ""]
-    action, code, arg = parts[2], parts[3], parts[4]
+    parts = [*_parts(update), "", "", "", ""]
+    action, code, version, arg = parts[2], parts[3], _version(parts[4]), parts[5]
     request = await ctx.store.request_row(code) if action in PROMPTS else None
     ctx.user_data.pop(DRAFT, None)  # a new action replaces any half-typed one
-    if request is None:
+    if request is None or version is None:
         await fallback.unknown_button(update, ctx)
         return ConversationHandler.END
-    if request.status != "open":
-        await reply(update, t("ops.error_finished"), views.actions(request))
+    if not await _shown_state(update, ctx, request, version):
         return ConversationHandler.END
-    ctx.user_data[DRAFT] = {"action": action, "code": code, "arg": arg}
+    ctx.user_data[DRAFT] = {"action": action, "code": code, "arg": arg, "version": version}
     rows = []
     if action in OPTIONAL:
         rows.append([(t("ops.button_skip"), "op:skip")])
@@ -217,8 +247,8 @@ async def sure(update: Update, ctx: Ctx) -> int:
     ctx.user_data.pop(DRAFT, None)
     await reply(update, t("ops.not_done"))
     request = await ctx.store.request_row(draft["code"])
-    if request is not None:
-        await _card(update, ctx, request)
+    if request is not None and update.effective_chat is not None:
+        await _card(ctx, update.effective_chat.id, request)
     return ConversationHandler.END
 
 
@@ -229,6 +259,7 @@ async def _ask_sure(update: Update, ctx: Ctx, draft: dict, text: str | None) -> 
         raise workflow.WorkflowError("not_found")
     if request.status != "open":
         raise workflow.WorkflowError("finished")
+    workflow.View(version=draft.get("version")).check(request)  # no «sure?» on a stale view
     draft.update(text=text, confirming=True)
     code, service = format_code(request.code), process_title(request)
     if draft["action"] == "rej":
@@ -257,7 +288,7 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
         await fallback.unknown_button(update, ctx)
         return ConversationHandler.END
     action, code, arg = draft["action"], draft["code"], draft["arg"]
-    actor = _actor(update)
+    actor, view = _actor(update), workflow.View(version=draft.get("version"))
     try:
         if action in IRREVERSIBLE and not confirmed:
             if action == "rej":
@@ -265,32 +296,35 @@ async def _run(update: Update, ctx: Ctx, text: str | None, from_tariff: bool = F
             return await _ask_sure(update, ctx, draft, text)
         if action == "inv":
             amount = None if from_tariff else workflow.parse_amount(text or "")
-            outcome = await workflow.issue_invoice(ctx.store, code, amount, actor)
+            outcome = await workflow.issue_invoice(ctx.store, code, amount, actor, view=view)
         elif text is None and action not in OPTIONAL:
             await reply(update, t("ops.need_text"))
             return INPUT
         elif action in {"next", "move"}:
-            outcome = await workflow.move(ctx.store, code, arg or None, actor, text)
+            outcome = await workflow.move(ctx.store, code, arg or None, actor, text, view=view)
         elif action == "close":
-            outcome = await workflow.close(ctx.store, code, actor, text)
+            outcome = await workflow.close(ctx.store, code, actor, text, view=view)
         elif action == "doc":
-            outcome = await workflow.ask_document(ctx.store, code, arg, actor, text)
+            outcome = await workflow.ask_document(ctx.store, code, arg, actor, text, view=view)
         elif action == "rej":
-            outcome = await workflow.reject(ctx.store, code, text or "", actor)
+            outcome = await workflow.reject(ctx.store, code, text or "", actor, view=view)
         else:
-            outcome = await workflow.add_note(ctx.store, code, text or "", actor)
+            outcome = await workflow.add_note(ctx.store, code, text or "", actor, view=view)
     except workflow.WorkflowError as exc:
         await reply(update, t(f"ops.error_{exc.code}"))
         if exc.code in {"not_found", "finished", "unknown_service", "unknown_stage",
-                        "same_stage", "last_stage", "unknown_document"}:
+                        "same_stage", "last_stage", "unknown_document", "stale"}:
             ctx.user_data.pop(DRAFT, None)
+            request = await ctx.store.request_row(code)
+            if exc.code == "stale" and request is not None and update.effective_chat:
+                await _card(ctx, update.effective_chat.id, request)  # the state as it is now
             return ConversationHandler.END
         return INPUT
     ctx.user_data.pop(DRAFT, None)
     await reply(update, await views.done_text(ctx.store, outcome, arg))
     request = await ctx.store.request_row(code)
-    if request is not None:
-        await _card(update, ctx, request)
+    if request is not None and update.effective_chat is not None:
+        await _card(ctx, update.effective_chat.id, request)
     return ConversationHandler.END
 
 
@@ -322,7 +356,7 @@ def build() -> list:
         ),
         CallbackQueryHandler(queue_page, pattern=r"^op:q:"),
         CallbackQueryHandler(filter_choice, pattern=r"^op:(fs|ft|fa):"),
-        CallbackQueryHandler(open_request, pattern=r"^op:open:\d+$"),
-        CallbackQueryHandler(choose, pattern=r"^op:(stages|docs):\d+$"),
+        CallbackQueryHandler(open_request, pattern=rf"^op:open:{ID}$"),
+        CallbackQueryHandler(choose, pattern=rf"^op:(stages|docs):{ID}:{ID}$"),
         CallbackQueryHandler(stale, pattern=r"^op:"),
     ]

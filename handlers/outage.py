@@ -32,16 +32,17 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int, to_ascii_digits
-from handlers.common import answer_query, message_text, reply
+from handlers.common import ID, answer_query, message_text, reply
 from handlers.operators import _actor, _parts, operator_only
 
 NAME = "ops_outage"
 PLACE, ZONE, DAY, HOURS, REASON, PREVIEW = range(6)
+DRAFT_STATES = (ZONE, DAY, HOURS, REASON, PREVIEW)  # handlers/recovery.py
 ALL = "all"
 END = ConversationHandler.END
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|تا)\s*(\d{1,2})(?::(\d{2}))?\s*$")
 _DATE = re.compile(r"^\d{2,4}[/.\-]\d{1,2}[/.\-]\d{1,2}$")
-MAX_REASON = 200
+MIN_REASON, MAX_REASON = notices.MIN_OUTAGE_REASON, notices.MAX_OUTAGE_REASON
 
 
 def _draft(ctx: Ctx) -> dict[str, Any]:
@@ -55,12 +56,16 @@ def _today() -> dt.date:
 @operator_only
 async def start(update: Update, ctx: Ctx) -> int:
     """/outage, with nothing or with the whole announcement on one line."""
+    await answer_query(update)  # (also the restart of a step whose draft was lost)
     ctx.user_data[NAME] = {}
     words = list(ctx.args or [])
     if not words:
         await reply(update, t("ops.outage_intro"))
         return await _next(update, ctx)
     return await _one_line(update, ctx, words)
+
+
+restart = start  # a step whose draft was lost asks for the place again
 
 
 async def _one_line(update: Update, ctx: Ctx, words: list[str]) -> int:
@@ -76,8 +81,10 @@ async def _one_line(update: Update, ctx: Ctx, words: list[str]) -> int:
         if not await _set_hours(update, ctx, words[day_at + 1]):
             return HOURS
         reason = " ".join(words[day_at + 2:]).strip()
-        if reason:
-            draft["reason"] = reason[:MAX_REASON]
+        if reason and not MIN_REASON <= len(reason) <= MAX_REASON:  # said, then asked again
+            await reply(update, t("ops.outage_error_reason", max=MAX_REASON))
+        elif reason:
+            draft["reason"] = reason
     return await _next(update, ctx)
 
 
@@ -237,7 +244,7 @@ async def got_hours(update: Update, ctx: Ctx) -> int:
 async def got_reason(update: Update, ctx: Ctx) -> int:
     """The reason the subscribers are told."""
     text = " ".join(message_text(update).split())
-    if not 3 <= len(text) <= MAX_REASON:
+    if not MIN_REASON <= len(text) <= MAX_REASON:
         await reply(update, t("ops.outage_error_reason", max=MAX_REASON))
         return REASON
     _draft(ctx)["reason"] = text
@@ -309,7 +316,7 @@ def build() -> list:
             states={
                 PLACE: [MessageHandler(TEXT, got_place),
                         CallbackQueryHandler(chose_place, pattern=r"^op:outage:city:[a-z_]+$")],
-                ZONE: [CallbackQueryHandler(chose_zone, pattern=r"^op:outage:zone:(\d+|all)$"),
+                ZONE: [CallbackQueryHandler(chose_zone, pattern=rf"^op:outage:zone:({ID}|all)$"),
                        MessageHandler(TEXT, chose_zone)],
                 DAY: [CallbackQueryHandler(chose_day, pattern=r"^op:outage:day:\d{4}-\d\d-\d\d$"),
                       MessageHandler(TEXT, chose_day)],

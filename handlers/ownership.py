@@ -19,9 +19,23 @@ is created only once ownership is proven, in one of two ways, and records which:
   phone-proven chats are told at once (a short notice) and can remove such a link with
   one button (`own:revoke:<subscriber>:<chat>` → `own:revokeok:…`), and the removed chat
   is told.
+
+Proofs are made only in the user's private chat (handlers/guards.py), so they are the user's.
+
+The `phone` proof rests on the messenger filling `contact.user_id` itself: a contact card
+someone forwards or picks from an address book names its owner, not the sender. Telegram
+does so for the `request_contact` button. Bale documents the same field as optional
+(`Contact.user_id`, "Contact's user identifier in Bale", in its Bot API and the SDKs that
+mirror it) and says nothing about filling it for a shared own number. A contact without
+`user_id` therefore proves nothing: the user is told so (`no_owner`) and a warning is
+logged, so an operator sees at once if Bale never fills it; the `bill` proof still works
+there. Accepting such a contact would let anyone "prove" any phone whose contact card
+they have. (docs/reliability.md, «Suspicions settled».)
 """
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
@@ -44,11 +58,12 @@ from bot.text.i18n import t
 from bot.text.keyboards import contact_request, inline, main_menu
 from bot.text.normalise import digits_only
 from bot.text.personal import normalize_mobile
-from bot.throttle import limiter_for
-from handlers.common import answer_query, ensure_chat, reply, show
+from bot.throttle import lookup_wait
+from handlers.common import ID, answer_query, ensure_chat, reply, show
 
 PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
 
+log = logging.getLogger(__name__)
 NUMBER_ERRORS = {
     "not_digits": "bills.errors.not_digits",
     "too_short": "bills.errors.too_short",
@@ -57,6 +72,7 @@ NUMBER_ERRORS = {
     "bad_county": "bills.errors.bad_county",
 }
 VERIFY_ERRORS = {
+    "no_owner": "guard.contact_no_owner",
     "not_own": "subs.verify.not_own",
     "bad_phone": "subs.verify.bad_phone",
     "mismatch": "subs.verify.mismatch",
@@ -80,18 +96,17 @@ async def find_subscriber(update: Update, ctx: Ctx, text: str
     """The subscriber a typed subscription number or bill ID names, or (None, why not).
 
     Every well-formed number counts against `settings.lookups_per_minute` for the user
-    (bot/throttle.py): the answer tells whether a number is on file, so numbers must not
-    be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
+    (`number_throttled`, bot/throttle.py): the answer tells whether a number is on file,
+    so numbers must not be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
     a number that is not on file and whose service digit is another service (electricity,
     gas, …) gets a message naming both possibilities.
     """
     found = classify_number(text)
     if found.error is not None:
         return None, number_error(found.error)
-    who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "number", ctx.settings.lookups_per_minute).wait(who)
-    if wait:
-        return None, t("common.throttled", seconds=wait)
+    throttled = await number_throttled(update, ctx)
+    if throttled:
+        return None, throttled
     for candidate in found.candidates:
         if isinstance(candidate, BillId):
             subscriber = await ctx.store.subscriber_by_bill_id(candidate.digits)
@@ -105,6 +120,14 @@ async def find_subscriber(update: Update, ctx: Ctx, text: str
         return None, t("bills.unknown")
     service = t(f"bills.services.{SERVICE_TYPES[other[0] or 0]}")
     return None, t("bills.unknown_or_service", service=service)
+
+
+async def number_throttled(update: Update, ctx: Ctx) -> str | None:
+    """Count one lookup of a subscription number or bill ID by the user (every flow that
+    looks one up calls this first): None when allowed, else the message to show."""
+    who = update.effective_user.id if update.effective_user else update.effective_chat.id
+    wait = await lookup_wait(ctx.store, ctx.settings, "number", who)
+    return t("common.throttled", seconds=wait) if wait else None
 
 
 def default_nickname(subscriber: Subscriber) -> str:
@@ -150,10 +173,14 @@ def has_phone(subscriber: Subscriber) -> bool:
 
 async def check_contact(update: Update, ctx: Ctx, subscriber: Subscriber) -> str | None:
     """Check a shared contact against the phone on file: None when it proves ownership, else
-    the error code (`not_own`, `bad_phone`, `mismatch`, `no_phone`). An own contact is stored
-    as the chat's verified phone."""
+    the error code (`no_owner`, `not_own`, `bad_phone`, `mismatch`, `no_phone`). An own
+    contact is stored as the chat's verified phone."""
     contact = update.effective_message.contact
     user = update.effective_user
+    if contact is not None and contact.user_id is None:
+        log.warning("a shared contact names no user (%s): ownership cannot be proven",
+                    ctx.profile.name.value)  # no phone or id in the log
+        return "no_owner"
     if contact is None or user is None or contact.user_id != user.id:
         return "not_own"
     phone = normalize_mobile(contact.phone_number)
@@ -197,7 +224,7 @@ async def check_payment_proof(update: Update, ctx: Ctx, subscriber: Subscriber, 
     subscription's last three bills: None when it proves ownership, else the error code
     (`throttled:<seconds>`, `bad_payment_id`, `payment_mismatch`, `no_bills`)."""
     who = update.effective_user.id if update.effective_user else update.effective_chat.id
-    wait = limiter_for(ctx.application, "proof", ctx.settings.lookups_per_minute).wait(who)
+    wait = await lookup_wait(ctx.store, ctx.settings, "proof", who)
     if wait:
         return f"throttled:{wait}"
     bills = await ctx.store.bills(subscriber.id, limit=PROOF_BILLS)
@@ -279,7 +306,7 @@ async def keep(update: Update, ctx: Ctx) -> None:
 def build() -> list:
     """The owner's buttons for links proven with a bill."""
     return [
-        CallbackQueryHandler(confirm_revoke, pattern=r"^own:revoke:\d+:-?\d+$"),
-        CallbackQueryHandler(revoke, pattern=r"^own:revokeok:\d+:-?\d+$"),
+        CallbackQueryHandler(confirm_revoke, pattern=rf"^own:revoke:{ID}:-?{ID}$"),
+        CallbackQueryHandler(revoke, pattern=rf"^own:revokeok:{ID}:-?{ID}$"),
         CallbackQueryHandler(keep, pattern=r"^own:keep$"),
     ]

@@ -34,6 +34,7 @@ from bot.text.fmt import now_utc
 from bot.text.i18n import t
 from bot.text.keyboards import main_menu
 from handlers.common import answer_query, ensure_chat
+from handlers.ownership import number_throttled
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ async def pay_button(update: Update, ctx: Ctx) -> None:
     """`pay:<bill ID>:<payment ID>`."""
     await answer_query(update)
     _, bill_id, payment_id = update.callback_query.data.split(":")
+    throttled = await number_throttled(update, ctx)  # forged pairs must not be enumerable
+    if throttled:
+        await send_answer(update, Answer(throttled))
+        return
     await offer(update, ctx, await ctx.store.payable(bill_id, payment_id))
 
 

@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot.app import Ctx
 from bot.text.i18n import t
 from bot.text.keyboards import choices, main_menu
-from handlers.common import answer_query, message_text, reply
+from handlers.common import ID, answer_query, message_text, reply
 
 NAME = "rating"
 COMMENT = 0
@@ -66,7 +66,7 @@ def build() -> list:
             name=NAME,
             persistent=True,
             allow_reentry=True,
-            entry_points=[CallbackQueryHandler(rate, pattern=r"^rate:\d+:[1-5]$")],
+            entry_points=[CallbackQueryHandler(rate, pattern=rf"^rate:{ID}:[1-5]$")],
             states={COMMENT: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_comment)]},
             fallbacks=[],
         ),

@@ -7,12 +7,15 @@ turning validation error codes into Persian messages. No state of its own.
 from __future__ import annotations
 
 from telegram import Message, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot.app import Ctx
 from bot.services.catalog import DocumentSpec, FieldSpec
-from bot.services.validation import InputError, Upload
+from bot.services.validation import InputError, Upload, check_content, check_upload
 from bot.store.request_models import NewDocument
 from bot.text.i18n import t
 from bot.text.keyboards import choices, location_request
+from bot.text.normalise import clean_file_name
 
 
 def cancel_keyboard(skip: bool = False) -> ReplyKeyboardMarkup:
@@ -82,7 +85,8 @@ def media_label(spec: DocumentSpec | None) -> str:
 
 
 def upload_of(message: Message | None) -> Upload | None:
-    """The photo (largest size) or file of a message, or None if it has neither."""
+    """The photo (largest size) or file of a message, or None if it has neither. A file's
+    name is kept without control or bidi characters (what operators are shown)."""
     if message is None:
         return None
     if message.photo:
@@ -90,15 +94,39 @@ def upload_of(message: Message | None) -> Upload | None:
         return Upload("photo", best.file_id, best.file_unique_id, size=best.file_size)
     if message.document:
         doc = message.document
-        return Upload("document", doc.file_id, doc.file_unique_id, doc.file_name,
+        name = clean_file_name(doc.file_name) if doc.file_name else None
+        return Upload("document", doc.file_id, doc.file_unique_id, name or None,
                       doc.mime_type, doc.file_size)
     return None
+
+
+async def checked_upload(ctx: Ctx, spec: DocumentSpec | None, upload: Upload) -> Upload:
+    """Accept a file only after looking at it: what the message declares (type, size),
+    then the file itself, downloaded — its real size (a message may carry no size at
+    all) and its magic bytes (a PDF is a PDF whatever its name says). InputError
+    (`wrong_type`, `too_big`, or `unchecked` when it could not be fetched) otherwise;
+    else the upload with its real size and type."""
+    limit = ctx.settings.max_document_mb
+    check_upload(spec, upload, limit)
+    try:
+        file = await ctx.bot.get_file(upload.file_id)
+        if file.file_size is not None and file.file_size > limit * 1024 * 1024:
+            raise InputError("too_big", limit=limit)
+        content = bytes(await file.download_as_bytearray())
+    except BadRequest as exc:  # the Bot API downloads files of up to 20 MB only
+        too_big = "too big" in str(exc).lower()
+        raise InputError("too_big" if too_big else "unchecked", limit=limit) from exc
+    except (TimedOut, NetworkError) as exc:
+        raise InputError("unchecked") from exc
+    return check_content(spec, upload, content, limit)
 
 
 def upload_error(err: InputError, spec: DocumentSpec | None, title: str) -> str:
     """The Persian message for a refused file."""
     if err.code == "too_big":
         return t("requests.too_big", limit=err.params["limit"], title=title)
+    if err.code == "unchecked":
+        return t("guard.file_unchecked", title=title)
     return t("requests.wrong_type", title=title, media=media_label(spec))
 
 

@@ -32,11 +32,12 @@ from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline
 from bot.text.normalise import parse_int
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
 from handlers.tariff_menu import back_row, begin, stale_step
 
 NAME = "self_reading"
 PICK, NUMBER, CONFIRM, PHOTO = range(4)
+DRAFT_STATES = (NUMBER, CONFIRM, PHOTO)  # handlers/recovery.py
 HISTORY = 6  # bills whose average daily use is "usual"
 END = ConversationHandler.END
 
@@ -68,6 +69,9 @@ async def start(update: Update, ctx: Ctx) -> int:
               f"sr:sub:{link.subscriber.id}")] for link in verified]
     await show(update, ctx, t("reading.pick"), inline(rows))
     return PICK
+
+
+restart = start  # a step whose draft was lost starts the declaration again
 
 
 async def pick(update: Update, ctx: Ctx) -> int:
@@ -117,7 +121,7 @@ async def _number(update: Update, ctx: Ctx, text: str) -> int:
     """Check a typed reading: refuse a lower one, ask to confirm a huge one, else go on."""
     value = parse_int(text)
     if value is None:
-        await reply(update, t("reading.not_a_number", text=text))
+        await reply(update, t("reading.not_a_number", text=fmt.echo(text)))
         return NUMBER
     if value > MAX_READING:
         await reply(update, t("reading.too_many_digits"))
@@ -251,7 +255,7 @@ def build() -> list:
                 CommandHandler("reading", start),
             ],
             states={
-                PICK: [CallbackQueryHandler(pick, pattern=r"^sr:sub:\d+$"),
+                PICK: [CallbackQueryHandler(pick, pattern=rf"^sr:sub:{ID}$"),
                        MessageHandler(TEXT, pick_expected)],
                 NUMBER: [
                     CallbackQueryHandler(how_to_read, pattern="^sr:howto$"),

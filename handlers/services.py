@@ -14,7 +14,9 @@ water bill photo is not asked of a subscriber who proved ownership in this chat.
 Identification of an existing subscriber is otherwise the subscription number alone
 (valid check digit, on file), without phone verification: the utility checks ownership
 from the uploaded documents, and the bot shows nothing of the subscription's personal
-data. The request and its documents are stored in one transaction before the code is shown.
+data. Each number typed counts against the user's lookup limit (bot/throttle.py), and the
+summary prices the fee from the subscription's data only when the user has proven it is
+theirs. The request and its documents are stored in one transaction before the code is shown.
 """
 
 from __future__ import annotations
@@ -53,16 +55,18 @@ from bot.services.drafts import (
     remembered,
 )
 from bot.services.fees import expected_branch_fee
-from bot.services.validation import InputError, answer, check_upload, shown
+from bot.services.validation import InputError, answer, shown
 from bot.store.models import Link
 from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import digits, now_utc, rials
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, choices, inline, main_menu
-from handlers.common import answer_query, ensure_chat, message_text, reply, show
+from handlers.common import ID, answer_query, ensure_chat, message_text, reply, show
+from handlers.ownership import number_throttled, owned
 from handlers.request_steps import (
     cancel_keyboard,
     chat_and_user,
+    checked_upload,
     field_error,
     field_prompt,
     location_keyboard,
@@ -76,6 +80,7 @@ NAME = "service_request"
 CHOOSE, SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE = range(7)
 STATE_OF = {"subscription": SUBSCRIPTION, "applicant": FIELD, "field": FIELD,
             "location": LOCATION, "document": DOCUMENT, "confirm": CONFIRM}
+DRAFT_STATES = (SUBSCRIPTION, FIELD, LOCATION, DOCUMENT, CONFIRM, PROFILE)  # recovery.py
 
 
 def _catalog_markup() -> Any:
@@ -115,6 +120,7 @@ def _document_line(doc: Any) -> str:
 
 async def open_catalog(update: Update, ctx: Ctx) -> int:
     """Show the catalog, or offer to continue a request left half-done."""
+    await answer_query(update)
     await ensure_chat(update, ctx)
     draft = parked(ctx.user_data)
     if draft is not None:
@@ -206,6 +212,10 @@ async def got_subscription(update: Update, ctx: Ctx) -> int:
         except IdentifierError as err:
             await reply(update, _subscription_error(err))
             return SUBSCRIPTION
+        throttled = await number_throttled(update, ctx)  # found / not found: not an oracle
+        if throttled:
+            await reply(update, throttled)
+            return SUBSCRIPTION
         subscriber = await ctx.store.subscriber_by_number(number.digits)
         if subscriber is None:
             await reply(update, t("requests.subscription_not_found"))
@@ -291,7 +301,7 @@ async def got_document(update: Update, ctx: Ctx) -> int:
         await reply(update, t("requests.file_expected", title=spec.title))
         return DOCUMENT
     try:
-        check_upload(spec, upload, ctx.settings.max_document_mb)
+        upload = await checked_upload(ctx, spec, upload)
     except InputError as err:
         await reply(update, upload_error(err, spec, spec.title))
         return DOCUMENT
@@ -399,6 +409,9 @@ async def discard(update: Update, ctx: Ctx) -> int:
 
 # helpers -----------------------------------------------------------------------------------
 
+restart = open_catalog  # a step whose draft was lost starts again from the catalog
+
+
 def _service_of(update: Update) -> Service | None:
     data = update.callback_query.data if update.callback_query else ""
     try:
@@ -479,7 +492,7 @@ async def _ask(update: Update, ctx: Ctx) -> int:
     else:
         draft["editing"] = False
         park(ctx.user_data, draft)
-        await reply(update, await _summary(ctx, svc, draft), inline([
+        await reply(update, await _summary(update, ctx, svc, draft), inline([
             [(t("common.button_confirm"), "svc:confirm")],
             [(t("requests.button_edit"), "svc:edit")],
             [(t("requests.button_discard"), "svc:discard")],
@@ -487,7 +500,7 @@ async def _ask(update: Update, ctx: Ctx) -> int:
     return STATE_OF[step.kind]
 
 
-async def _summary(ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
+async def _summary(update: Update, ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
     lines = []
     if draft["subscription"]:
         lines.append(t("requests.summary_line", label=t("requests.label_subscription"),
@@ -513,8 +526,12 @@ async def _summary(ctx: Ctx, svc: Service, draft: dict[str, Any]) -> str:
                            state=t("requests.document_sent") if doc.id in uploaded
                            else t("requests.document_skipped")))
     lines += [t("requests.summary_on_file", title=doc.title) for doc in _on_file(svc, draft)]
-    subscriber = await ctx.store.subscriber(draft["subscriber_id"]) if draft["subscriber_id"] else None
-    fee = expected_branch_fee(svc, subscriber, answers)
+    # The fee is priced from what the applicant typed, and from the subscription on file
+    # only when this user has proven it is theirs: a typed number is not a proof, and a
+    # stranger's units and use would show through the amount.
+    proven = (await owned(ctx, update.effective_chat.id, draft["subscriber_id"])
+              if draft["subscriber_id"] else None)
+    fee = expected_branch_fee(svc, proven.subscriber if proven else None, answers)
     out = [t("requests.summary", service=svc.title, details="\n".join(lines),
              fees=t("requests.fee_amount", amount=rials(fee)) if fee is not None
              else svc.fees.text)]
@@ -599,7 +616,7 @@ def build() -> list:
                 CONFIRM: [
                     CallbackQueryHandler(submit, pattern=r"^svc:confirm$"),
                     CallbackQueryHandler(edit_menu, pattern=r"^svc:edit$"),
-                    CallbackQueryHandler(edit_step, pattern=r"^svc:edit:\d+$"),
+                    CallbackQueryHandler(edit_step, pattern=rf"^svc:edit:{ID}$"),
                     CallbackQueryHandler(show_summary, pattern=r"^svc:summary$"),
                     CallbackQueryHandler(discard, pattern=r"^svc:discard$"),
                     MessageHandler(_ANY, confirm_expected),

@@ -25,7 +25,7 @@ from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import button_filter, choices, inline, main_menu
 from bot.text.normalise import digits_only
-from handlers.common import answer_query, message_text, reply, show
+from handlers.common import ID, answer_query, message_text, reply, show
 from handlers.ownership import (
     ask_proof,
     check_contact,
@@ -42,6 +42,7 @@ from handlers.ownership import (
 
 NAME = "subs"
 ASK_NUMBER, NICKNAME, VERIFY = range(3)
+DRAFT_STATES = (NICKNAME, VERIFY)  # handlers/recovery.py
 NICKNAME_LIMIT = 30
 
 
@@ -79,10 +80,14 @@ async def show_list(update: Update, ctx: Ctx) -> int:
 
 async def ask_number(update: Update, ctx: Ctx) -> int:
     """Ask for the subscription number or bill ID to add (leaving any other flow)."""
+    await answer_query(update)
     end_conversations(ctx.application, update, ctx.user_data)
     ctx.user_data[NAME] = {}
     await reply(update, t("subs.ask_number"), choices([]))
     return ASK_NUMBER
+
+
+restart = ask_number  # a step whose draft was lost asks for the number again
 
 
 async def got_number(update: Update, ctx: Ctx) -> int:
@@ -129,7 +134,7 @@ async def got_contact(update: Update, ctx: Ctx) -> int:
     if subscriber is None or "nickname" not in draft:
         return await expired(update, ctx)
     error = await check_contact(update, ctx, subscriber)
-    if error in ("not_own", "bad_phone"):
+    if error in ("no_owner", "not_own", "bad_phone"):
         await reply(update, verify_error(error))
         return VERIFY
     if error is not None:
@@ -235,7 +240,7 @@ def build() -> list:
             },
             fallbacks=[],
         ),
-        CallbackQueryHandler(confirm_remove, pattern=r"^subs:del:\d+$"),
-        CallbackQueryHandler(remove, pattern=r"^subs:delok:\d+$"),
+        CallbackQueryHandler(confirm_remove, pattern=rf"^subs:del:{ID}$"),
+        CallbackQueryHandler(remove, pattern=rf"^subs:delok:{ID}$"),
         CallbackQueryHandler(keep, pattern=r"^subs:keep$"),
     ]

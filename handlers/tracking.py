@@ -2,7 +2,7 @@
 
 The owner (the chat that submitted it) sees everything; anyone else with a valid code
 sees only the current stage. Every lookup attempt counts against
-`settings.lookups_per_minute` per user (bot/throttle.py; in memory per application).
+`settings.lookups_per_minute` per user (bot/throttle.py; kept in the database).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.app import Ctx
 from bot.identifiers import TrackingCodeError, parse_code
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
-from bot.throttle import limiter_for
+from bot.throttle import lookup_wait
 from handlers.common import ensure_chat, message_text, reply
 from handlers.request_steps import chat_and_user
 from handlers.request_view import owner_view, public_view
@@ -46,8 +46,7 @@ async def look_up(update: Update, ctx: Ctx, text: str) -> int:
     """Throttle, check the code, then show the owner's or the public view (also for a code
     pasted anywhere: handlers/understanding.py)."""
     chat_id, user_id = chat_and_user(update)
-    wait = limiter_for(ctx.application, "track", ctx.settings.lookups_per_minute).wait(
-        user_id or chat_id)
+    wait = await lookup_wait(ctx.store, ctx.settings, "track", user_id or chat_id)
     if wait:
         await reply(update, t("common.throttled", seconds=wait))
         return CODE

@@ -13,9 +13,11 @@ import contextlib
 import inspect
 import os
 import re
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -248,15 +250,16 @@ class Running:
         await self.store.open()
         return await self.start()
 
-    def user(self, user_id: int, first_name: str = "مشترک") -> SimUser:
-        """A user talking to the current application (follows restarts)."""
-        return _FollowingUser(self, user_id, first_name)
+    def user(self, user_id: int, first_name: str = "مشترک", **where: Any) -> SimUser:
+        """A user talking to the current application (follows restarts); `chat=` and
+        `sender_chat=` put them in a group (see SimUser)."""
+        return _FollowingUser(self, user_id, first_name, **where)
 
 
 class _FollowingUser(SimUser):
-    def __init__(self, running: Running, user_id: int, first_name: str) -> None:
+    def __init__(self, running: Running, user_id: int, first_name: str, **where: Any) -> None:
         assert running.app is not None
-        super().__init__(running.app, running.api, user_id, first_name)
+        super().__init__(running.app, running.api, user_id, first_name, **where)
         self._running = running
 
     async def _feed(self, payload):  # type: ignore[override]
@@ -276,3 +279,12 @@ async def running(settings: Settings, store: Store, api: FakeBotAPI) -> AsyncIte
 
 UserFactory = Callable[[int], SimUser]
 AsyncFactory = Callable[..., Awaitable[object]]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the fuzz run's seed (tests/test_fuzz.py), so any run can be replayed."""
+    fuzz = sys.modules.get("test_fuzz") or sys.modules.get("tests.test_fuzz")
+    if fuzz is not None:
+        terminalreporter.write_line(
+            f"fuzz seed: {fuzz.SEED} ({fuzz.EXAMPLES} examples per entry; replay with "
+            f"FUZZ_SEED={fuzz.SEED})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import heapq
+import itertools
 from typing import Any
 
 from bot.notify.notifier import Notifier
@@ -31,6 +33,38 @@ class FakeClock:
     def wall(self) -> dt.datetime:
         """The wall clock matching the fake monotonic time."""
         return self.start + dt.timedelta(seconds=self.t)
+
+
+class VirtualClock:
+    """Virtual time for tasks that wait only on it (no I/O): a sleeping task wakes when the
+    time reaches its wake-up, and time jumps to the next wake-up once every task sleeps."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until the virtual time has moved on by `seconds`."""
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.t + max(seconds, 0.0), next(self._order), future))
+        await future
+
+    async def run(self, *coroutines: Any) -> None:
+        """Run the coroutines to their end, moving the time whenever all of them sleep."""
+        tasks = [asyncio.create_task(c) for c in coroutines]
+        while not all(task.done() for task in tasks):
+            for _ in range(20):
+                await asyncio.sleep(0)
+            if self._sleepers:
+                wake, _, future = heapq.heappop(self._sleepers)
+                self.t = max(self.t, wake)
+                future.set_result(None)
+        for task in tasks:
+            task.result()
 
 
 def fake_notifier(bot: Any, store: SqliteStore, clock: FakeClock, **kwargs: Any) -> Notifier:

@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.conversations import conversation_handlers
+from bot.text.fmt import echo
 from bot.text.i18n import default_locale
 from bot.text.normalise import to_persian_digits
 
@@ -107,7 +108,8 @@ class LocaleMatcher:
         """The lines of a reply that are neither locale text, data, nor `echoed`."""
         if any(p is not None and p.match(text) for p in self.whole):
             return []
-        typed = [to_persian_digits(part) for item in echoed for part in item.splitlines()
+        shown = [*echoed, *(echo(item) for item in echoed)]  # replies cut what they repeat
+        typed = [to_persian_digits(part) for item in shown for part in item.splitlines()
                  if part.strip()]
         return [line for line in text.splitlines() if not self.known(line, typed)]
 
@@ -174,7 +176,8 @@ def all_commands(app: Application) -> set[str]:
             for c in h.commands}
 
 
-_SAMPLES = ((r"\d+", "1"), (r"[\w-]+", "a"), (r"\w+", "a"), (r"[a-z_]+", "a"), (r"[a-z]+", "a"),
+_SAMPLES = ((r"[0-9]{1,18}", "1"), (r"\d+", "1"), (r"[\w-]+", "a"), (r"\w+", "a"),
+            (r"[a-z_]+", "a"), (r"[a-z]+", "a"),
             (r"[0-9]+", "1"), (r".+", "x"), (r".*", ""))
 
 

@@ -206,3 +206,22 @@ async def test_operators_group_gets_one_alert_per_request(running: Running) -> N
                             code=format_code(created.code))]
     call = [c for c in running.api.calls if c.chat_id == group][-1]
     assert call.inline[0][0][1] == f"op:open:{created.code}"
+
+
+async def test_an_outage_reason_over_the_limit_is_refused_where_it_is_typed(
+        running: Running) -> None:
+    """Issue 10 item 16: a long reason made every outage notice undeliverable. On one line
+    it was cut silently; now it is refused, and asked again, as in the reason step."""
+    await linked(running, await seed_subscriber(running.store, city="marand", zone=None), 842)
+    op = running.user(OPERATOR_ID, "اپراتور")
+    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    replies = await op.send(f"/outage مرند {tomorrow} ۱۰:۰۰-۱۴:۰۰ " + "تعمیر خط انتقال " * 300)
+    assert [r.text for r in replies] == [t("ops.outage_error_reason", max=200),
+                                         t("ops.outage_ask_reason")]
+    replies = await op.send("ت" * 201)
+    assert replies[0].text == t("ops.outage_error_reason", max=200)
+    replies = await op.send("ب" * 200)
+    assert replies[0].text.startswith(t("ops.outage_preview", count=1, text="").strip())
+    await op.tap(t("ops.outage_confirm", count=1))
+    got = await deliver(running)
+    assert "ب" * 200 in got[842][0] and len(got[842][0]) < 1000

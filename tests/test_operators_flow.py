@@ -85,11 +85,11 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
     assert len(got) == 1 and rials(2_500_000) in got[0]
 
     # any allowed stage, without a note
-    await op.press(f"op:stages:{code}")
+    await op.tap(t("ops.button_stages"))  # the card's buttons carry the version shown
     await op.tap(proc.stage("delivery").title)
     await op.tap(t("ops.button_skip"))
     # ask for a document again (unreadable)
-    await op.press(f"op:docs:{code}")
+    await op.tap(t("ops.button_ask_document"))
     await op.tap(proc.document("photo").title)
     replies = await op.send("عکس ناخوانا بود")
     assert replies[0].text.startswith("✅")
@@ -133,7 +133,7 @@ async def test_operator_takes_request_through_its_stages(running: Running) -> No
                                                         f"req:show:{request.id}"]
 
     # a closed request cannot move any more
-    replies = await op.press(f"op:act:next:{code}")
+    replies = await op.press(f"op:act:next:{code}:{request.version}")
     assert replies[0].text == t("ops.error_finished")
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.move(running.store, code, None, actor)
@@ -145,14 +145,14 @@ async def test_reject_needs_a_real_reason_and_a_yes(running: Running) -> None:
     sure?» with the reason shown; «no» leaves the request as it was."""
     code = await new_request(running)
     op = running.user(OPERATOR_ID, "اپراتور")
-    await op.press(f"op:act:rej:{code}")
+    await op.press(f"op:act:rej:{code}:0")
     replies = await op.send("/cancel")
     assert replies[0].text == t("common.cancelled")
     replies = await op.send("مدارک جعلی است")  # no step waits: read as any typed text
     assert replies[0].text in (t("understand.not_understood"), t("understand.did_you_mean"))
     assert (await running.store.request_row(code)).status == "open"
 
-    await op.press(f"op:act:rej:{code}")
+    await op.press(f"op:act:rej:{code}:0")
     replies = await op.send("   ")
     assert replies[0].text == t("ops.error_no_reason")
     replies = await op.send("ناقص")
@@ -166,7 +166,7 @@ async def test_reject_needs_a_real_reason_and_a_yes(running: Running) -> None:
     assert (await running.store.request_row(code)).status == "open"
     assert await deliver(running) == []
 
-    await op.press(f"op:act:rej:{code}")
+    await op.press(f"op:act:rej:{code}:0")
     await op.send(reason)
     replies = await op.tap(t("ops.button_sure_reject"))
     assert replies[0].text == t("ops.done_reject", code=format_code(code))
@@ -183,10 +183,10 @@ async def test_wrong_stage_and_internal_notes_in_the_card(running: Running) -> N
     code = await new_request(running)
     op = running.user(OPERATOR_ID, "زهرا")
     await op.send("/ops")
-    replies = await op.press(f"op:act:move:{code}:no_such_stage")
+    replies = await op.press(f"op:act:move:{code}:0:no_such_stage")
     await op.send("x")
     assert t("ops.error_unknown_stage") in [c.text for c in op.replies]
-    replies = await op.press(f"op:act:note:{code}")
+    replies = await op.press(f"op:act:note:{code}:0")
     replies = await op.send("تماس گرفته شد")
     assert replies[0].text == t("ops.done_note", code=format_code(code))
     card = replies[-1].text
@@ -206,10 +206,10 @@ async def test_wrong_stage_and_internal_notes_in_the_card(running: Running) -> N
 
 FORGED = [
     "op:q:-:-:0:0", "op:q:tanker_water:registered:7:0", "op:fs:0", "op:ft:tanker_water:0",
-    "op:fa:-:-", "op:open:{code}", "op:stages:{code}", "op:docs:{code}",
-    "op:act:next:{code}", "op:act:move:{code}:delivery", "op:act:inv:{code}",
-    "op:act:rej:{code}", "op:act:close:{code}", "op:act:doc:{code}:photo",
-    "op:act:note:{code}", "op:skip", "op:tariff", "op:outage:yes", "op:outage:no", "op:",
+    "op:fa:-:-", "op:open:{code}", "op:stages:{code}:0", "op:docs:{code}:0",
+    "op:act:next:{code}:0", "op:act:move:{code}:0:delivery", "op:act:inv:{code}:0",
+    "op:act:rej:{code}:0", "op:act:close:{code}:0", "op:act:doc:{code}:0:photo",
+    "op:act:note:{code}:0", "op:skip", "op:tariff", "op:outage:yes", "op:outage:no", "op:",
     "op:sure:yes", "op:sure:no", "op:outage:city:tabriz", "op:outage:zone:2",
     "op:outage:day:2026-12-20",
     "op:anything:at:all",

@@ -192,3 +192,51 @@ async def test_the_cli_says_which_database_it_uses(running, settings, tmp_path) 
     done = _cli(tmp_path, "list", database=str(settings.database))
     assert done.returncode == 0, done.stderr
     assert f"{t('ops.cli_database')} {settings.database}" in done.stderr
+
+
+async def test_an_outage_reason_over_the_limit_is_refused_by_the_cli(running, settings,
+                                                                   capsys) -> None:
+    """Issue 10 item 16, from the command line (a 5,000-character reason was queued)."""
+    from bot.notify.notices import MAX_OUTAGE_REASON
+    from tests.billing_fixtures import seed_subscriber
+    from tests.test_jobs import linked
+
+    await linked(running, await seed_subscriber(running.store, zone=4), 871)
+    await running.store.close()
+    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    assert await ops(settings, "outage", "تبریز", "--from", f"{day} 10:00", "--to",
+                     f"{day} 14:00", "--reason", "ت" * 5000, "--yes") == 1
+    assert t("ops.outage_error_reason", max=MAX_OUTAGE_REASON) in capsys.readouterr().err
+    store = await open_store(settings.database)
+    try:
+        assert await store.outbox_messages() == []
+    finally:
+        await store.close()
+
+
+async def test_the_outbox_view_shows_what_waits_and_why(running, settings, capsys) -> None:
+    """Issue 10 items 8 and 13: `ops outbox` shows what is waiting and why, and stale ids."""
+    from tests.notify_fixtures import FakeClock, fake_notifier, fill_outbox
+    from tests.test_notifier import bad_gateway, upgraded
+
+    old, new = -100_777, -1_001_234_567
+    running.api.responder = lambda call: (
+        upgraded(new) if call.chat_id == old else
+        bad_gateway() if call.method == "sendMessage" else None)
+    await fill_outbox(running.store, [*range(300, 310), old])
+    clock = FakeClock()
+    await fake_notifier(running.app.bot, running.store, clock,
+                        stopping=lambda: clock.t > 600).run_forever()
+    await running.store.close()
+    settings = settings.model_copy(update={"operators_chat": old})
+    assert await ops(settings, "outbox") == 0
+    out = capsys.readouterr().out
+    assert t("ops.cli_outbox_counts", pending=11, sent=0, failed=0) in out
+    waiting = [line.split("\t") for line in out.splitlines() if line.count("\t") == 5]
+    assert [(w[0], w[1], w[2], w[5]) for w in waiting] == [
+        ("11", "11", "test", "NetworkError: Bad Gateway")]
+    assert f"{old}\t{new}\t" in out and f"ABFA_OPERATORS_CHAT={new}" in out
+    assert await ops(settings, "outbox", "--chat", str(new)) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()
+            if line.count("\t") == 6]
+    assert len(rows) == 1 and rows[0][1] == str(new) and rows[0][6].startswith("NetworkError")

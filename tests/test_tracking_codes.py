@@ -17,7 +17,6 @@ from bot.identifiers import (
     new_code,
     parse_code,
 )
-from bot.throttle import SlidingWindow
 
 bodies = st.text(alphabet="0123456789", min_size=CODE_LENGTH - 1, max_size=CODE_LENGTH - 1)
 
@@ -88,13 +87,11 @@ def test_parse_errors_say_length_or_digits(text, error):
     assert err.value.code == error
 
 
-def test_sliding_window_per_key():
-    now = [0.0]
-    window = SlidingWindow(2, 60, clock=lambda: now[0])
-    assert window.wait(1) == 0 and window.wait(1) == 0
-    assert window.wait(1) == 60
-    assert window.wait(2) == 0
-    now[0] = 30.5
-    assert window.wait(1) == 30
-    now[0] = 60.0
-    assert window.wait(1) == 0
+async def test_lookup_limit_per_kind_and_subject(store):
+    """A burst of `limit`, then one more every window / limit; kinds and users apart."""
+    assert [await store.take_lookup("track", 1, 2, 60, now=0) for _ in range(3)] == [0, 0, 30]
+    assert await store.take_lookup("track", 2, 2, 60, now=0) == 0
+    assert await store.take_lookup("number", 1, 2, 60, now=0) == 0
+    assert await store.take_lookup("track", 1, 2, 60, now=29.5) == 1
+    assert await store.take_lookup("track", 1, 2, 60, now=30.0) == 0
+    assert await store.take_lookup("track", 1, 2, 60, now=30.1) == 30

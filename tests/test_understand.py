@@ -57,6 +57,47 @@ def test_a_bill_id_with_its_payment_id_in_any_layout(text: str) -> None:
     assert got.intent == "bill"
 
 
+# Forms found failing by a blind set and a generator of pastes (issue 11, helper nlu2).
+@pytest.mark.parametrize("text", [
+    f"«{SUB[:7]} {SUB[7:]}» شماره اشتراکمه",  # the label after the number
+    f"شماره اشتراک\n{persian(SUB)}",  # a bank app: the label alone on the line above
+    f"شماره اشتراک\n{SUB[:3]} {SUB[3:6]} {SUB[6:9]} {SUB[9:]}",
+    f"شماره اشتراک\u00a0{SUB}", f"اشتراک:{SUB[:5]}\u200c{SUB[5:]}",
+])
+def test_a_labelled_subscription_number_in_real_layouts(text: str) -> None:
+    assert understand(text).values == {"subscription_number": SUB}
+
+
+@pytest.mark.parametrize("text", [
+    persian(f"شناسه\u200cقبض {BILL} شناسه\u200cپرداخت {PAYMENT}"),  # labels with a half-space
+    f"شناسه قبض\n{BILL}\nشناسه پرداخت\n{PAYMENT}\nمبلغ (ریال)\n1,250,000",
+    f"*شناسه قبض*: {BILL}\n*شناسه پرداخت*: {PAYMENT}",
+    f"شناسه پرداخت : {PAYMENT}\n\nشناسه قبض : {BILL}",
+])
+def test_a_pair_in_more_layouts(text: str) -> None:
+    assert understand(text).values == {"bill_id": BILL, "payment_id": PAYMENT}
+
+
+def test_an_sms_with_the_subscription_number_and_the_pair_reads_all_three() -> None:
+    sub = SubscriptionNumber.build("29", "9302", "2").digits
+    got = understand(persian(f"مشترک گرامی شماره اشتراک {sub} مبلغ ۲۵۰۰۰۰ ریال شناسه قبض {BILL}"
+                             f" شناسه پرداخت {PAYMENT} مهلت ۱۴۰۳/۰۱/۱۵"))
+    assert got.values == {"subscription_number": sub, "bill_id": BILL, "payment_id": PAYMENT}
+
+
+def test_a_receipt_titled_pay_is_the_bill_but_asking_to_pay_is_pay() -> None:
+    receipt = f"پرداخت قبض\nقبض آب\nشناسه قبض\n{BILL}\nشناسه پرداخت\n{PAYMENT}"
+    assert understand(receipt).intent == "bill"
+    assert understand(f"این قبضو پرداخت کنید\n{BILL}\n{PAYMENT}").intent == "pay"
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2010", "\u2011", "\u2013", "\u2212", " "])
+def test_a_tracking_code_with_any_dash(dash: str) -> None:
+    code = new_code()
+    got = understand(persian(f"کد رهگیری: {code[:4]}{dash}{code[4:7]}{dash}{code[7:]}"))
+    assert got.intent == "tracking" and got.values == {"tracking_code": code}
+
+
 def test_a_tracking_code_with_dashes_and_persian_digits() -> None:
     code = new_code()
     got = understand(persian(f"{code[:4]}-{code[4:7]}-{code[7:]}"))

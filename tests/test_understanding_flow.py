@@ -287,3 +287,66 @@ async def test_a_branch_fee_question_opens_the_branch_fee_calculator(running):
     replies = await running.user(USER).send("هزینه انشعاب آب چقدره؟")
     assert replies[-1].text in (t("branch_calc.ask_schedule"), t("branch_calc.ask_usage"))
     assert any(d.startswith("bf:") for d in data_of(replies))
+
+
+# --- the hardest messages of the blind set (tests/data/understand_blind.yaml), end to end ----
+
+async def test_a_bank_app_receipt_with_labels_above_the_numbers_opens_the_bill(running, home):
+    sub, bills = home
+    await linked(running, sub)
+    receipt = (f"پرداخت قبض\nقبض آب\nشناسه قبض\n{fmt.digits(sub.bill_id)}\nشناسه پرداخت\n"
+               f"{fmt.digits(bills[-1].payment_id)}\nمبلغ (ریال)\n۱٬۲۰۰٬۰۰۰")
+    replies = await running.user(USER).send(receipt)
+    assert fmt.rials(bills[-1].payable) in text_of(replies)
+    assert f"bill:why:{bills[-1].id}" in data_of(replies)
+
+
+async def test_a_long_story_ending_in_why_runs_the_diagnosis(running, home):
+    sub, bills = home
+    await linked(running, sub)
+    story = ("سلام وقتتون بخیر ببخشید مزاحم میشم من یه سوال داشتم ما تو خونه سه نفریم و پارسال "
+             "قبضمون همیشه حدود صد تومن بود ولی این دوره اومده سیصد و پنجاه تومن نمیدونم چرا")
+    replies = await running.user(USER).send(story)
+    assert t("why.title", period=bills[-1].period, year=bills[-1].year, nickname="خانه") \
+        in text_of(replies)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("looleye ab tarakide jeloye khoone", "ترکیدگی لوله"),
+    ("ab boo mide", "کیفیت آب"),
+    ("سلام،وقت بخیر،کنتور ما رو دزد برده", "خرابی کنتور"),
+])
+async def test_finglish_and_colloquial_incidents_start_the_report(running, text, kind):
+    replies = await running.user(USER).send(text)
+    assert "۱۲۲" in replies[0].text
+    assert replies[-1].text == t("incident.ask_location", type=kind,
+                                 button=t("requests.button_location"))
+
+
+async def test_a_tabrizi_message_about_no_water_gets_the_outage_answer(running, settings):
+    replies = await running.user(USER).send("سویوموز گلمیر")
+    assert replies[-1].text == t("understand.outage", emergency=settings.emergency_phone)
+
+
+async def test_a_tracking_code_inside_a_sentence_shows_the_request(running):
+    request = await running.store.create_request(NewRequest(
+        kind="service", service="tanker_water", chat_id=USER, user_id=USER, stage="registered",
+        latitude=38.07, longitude=46.29))
+    text = f"سلام درخواست دادم کدش اینه {fmt.digits(request.code)} کی انجام میشه"
+    replies = await running.user(USER).send(text)
+    assert format_code(request.code) in text_of(replies)
+
+
+@pytest.mark.parametrize(("text", "service"), [
+    ("بدهی رو پرداخت کردم، آب رو وصل کنید لطفا", "reconnection"),
+    ("میخوام آب آپارتمانو موقت ببندید چند ماه نیستیم", "disconnection"),
+    ("اسباب کشی کردیم میشه انشعاب خونه قبلی رو بیاریم اینجا", "move_to_property"),
+])
+async def test_a_service_said_in_other_words_opens_its_card(running, text, service):
+    replies = await running.user(USER).send(text)
+    assert f"svc:start:{service}" in data_of(replies)
+
+
+async def test_a_mistyped_bill_question_asks_for_the_number_not_the_menu(running):
+    replies = await running.user(USER).send("قبصم چقدره")
+    assert t("bills.ask_number") in text_of(replies)

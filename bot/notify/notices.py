@@ -370,6 +370,11 @@ async def enqueue_outage(store: Store, outage: Outage, actor: str,
     return event, queued
 
 
+# The outage reason an operator may type (bot and CLI): the notice is an SMS-like message,
+# and with this limit it stays far inside the Bot API's 4,096 characters.
+MIN_OUTAGE_REASON, MAX_OUTAGE_REASON = 3, 200
+
+
 class OutageError(ValueError):
     """An outage announcement could not be read; `code` names the problem."""
 
@@ -395,7 +400,7 @@ def build_outage(city: str, zone: int | None, start: dt.datetime | None,
                  end: dt.datetime | None, reason: str, now: dt.datetime | None = None) -> Outage:
     """Check and build an outage of a city id (and zone) of the tariffs. OutageError codes:
     place, time (no start or end), order (end not after start), past (a day before today,
-    or an end already gone), reason (empty)."""
+    or an end already gone), reason (not 3-200 characters once spaces are collapsed)."""
     if city_name(city) is None:
         raise OutageError("place")
     if start is None or end is None:
@@ -405,6 +410,7 @@ def build_outage(city: str, zone: int | None, start: dt.datetime | None,
     moment = now or now_utc()
     if start.astimezone(fmt.TEHRAN).date() < moment.astimezone(fmt.TEHRAN).date() or end <= moment:
         raise OutageError("past")
-    if not reason.strip():
+    text = " ".join(reason.split())
+    if not MIN_OUTAGE_REASON <= len(text) <= MAX_OUTAGE_REASON:
         raise OutageError("reason")
-    return Outage(city, zone, start, end, reason.strip())
+    return Outage(city, zone, start, end, text)

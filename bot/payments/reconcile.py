@@ -27,6 +27,7 @@ from bot.text.fmt import TEHRAN, now_utc
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
 
 REQUIRED = ("bill_id", "payment_id", "amount", "paid_at", "reference")
+MAX_AMOUNT = 10**15  # rials, as the bills import (bot/tools/importer.py MAX_RIALS)
 CHANNEL = "bank"
 MAX_REFERENCE = 64
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -76,6 +77,10 @@ def parse_row(raw: dict[str, str], now: dt.datetime) -> tuple[Payment | None, li
     amount = parse_int(raw["amount"])
     if amount is None or amount <= 0:
         reasons.append(f"amount: not a whole number of rials ({raw['amount']!r})")
+    elif amount > MAX_AMOUNT:  # a typing or export error, and too large to store
+        reasons.append(f"amount: {len(str(amount))} digits, more than any payment "
+                       f"(at most {MAX_AMOUNT:,} rials)")
+        amount = None
     paid_at = parse_moment(raw["paid_at"])
     if paid_at is None:
         reasons.append(f"paid_at: not a Jalali date and time like 1404/07/12 10:35 "

@@ -1,13 +1,14 @@
 """Checks of what an applicant types or uploads, as pure functions with error codes.
 
 `answer(field, text)` returns the stored value (normalised) or raises `InputError`;
-`check_upload(...)` accepts or refuses a file. Handlers turn each error code into a
+`check_upload(...)` accepts or refuses a file by what the message says of it, and
+`check_content(...)` by the file itself once downloaded (real size, magic bytes). Handlers turn each error code into a
 Persian message (handlers/request_steps.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.services.catalog import DocumentSpec, FieldSpec
 from bot.text.normalise import normalize_text, parse_int
@@ -96,13 +97,39 @@ class Upload:
     size: int | None = None
 
 
+# The first bytes of each file type a document may be (what the file is, whatever its
+# name or declared MIME type say).
+MAGIC = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff",
+         "image/png": b"\x89PNG\r\n\x1a\n"}
+ACCEPTED_WITHOUT_SPEC = ("image/jpeg", "image/png", "application/pdf")
+
+
+def content_type(content: bytes) -> str | None:
+    """The accepted type the content really is (by its magic bytes), or None."""
+    return next((mime for mime, magic in MAGIC.items() if content.startswith(magic)), None)
+
+
+def check_content(spec: DocumentSpec | None, upload: Upload, content: bytes,
+                  max_mb: int) -> Upload:
+    """Check the downloaded file itself: its real size (too_big) and that its content is a
+    type the document accepts (wrong_type: an `.exe` named and declared as a PDF is not
+    one). Returns the upload with the real size and type."""
+    if len(content) > max_mb * 1024 * 1024:
+        raise InputError("too_big", limit=max_mb)
+    real = content_type(content)
+    if real is None or real not in (spec.mime_types if spec else ACCEPTED_WITHOUT_SPEC):
+        raise InputError("wrong_type")
+    return replace(upload, size=len(content),
+                   mime_type=real if upload.media == "document" else upload.mime_type)
+
+
 def check_upload(spec: DocumentSpec | None, upload: Upload, max_mb: int) -> None:
     """Refuse a file of the wrong type (code wrong_type) or over the limit (too_big, limit).
 
     A photo counts as image/jpeg. Without a spec (a document an operator asked for that
     the catalog does not name) photos and PDFs are accepted.
     """
-    accepted = spec.mime_types if spec else ("image/jpeg", "image/png", "application/pdf")
+    accepted = spec.mime_types if spec else ACCEPTED_WITHOUT_SPEC
     mime = "image/jpeg" if upload.media == "photo" else (upload.mime_type or "")
     if mime not in accepted:
         raise InputError("wrong_type")

@@ -16,12 +16,20 @@ carries the amount in thousands of rials, the last digit of the Jalali year of i
 the month of issue as the "period". Because the payment ID carries whole thousands, an
 invoice amount is rounded DOWN to a multiple of 1,000 rials (as bills are, seed 002 item
 27), and that is the amount the applicant is told and pays.
+
+Actions apply once. Every change of a request bumps its `version`; an operator's button
+carries the version its screen was shown for, and the CLI may name the stage (or the
+version) it expects. `View` is that expectation: an action whose view is out of date
+is refused with `stale` (`_open_request`), and the write itself only succeeds on the
+version it read (`_update`), so two operators pressing «next stage» at once move the
+request one stage and one notice goes out, and a second invoice never overwrites the
+first unseen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.identifiers import BillId, PaymentId
@@ -62,6 +70,24 @@ class Outcome:
     outbox_id: int | None
 
 
+@dataclass(frozen=True)
+class View:
+    """What an action expects the request to be (None: anything): the version its
+    screen was shown for, and/or the stage."""
+
+    version: int | None = None
+    stage: str | None = None
+
+    def check(self, request: Request) -> None:
+        """WorkflowError `stale` when the request has changed since this view."""
+        if (self.version is not None and request.version != self.version) or (
+                self.stage is not None and request.stage != self.stage):
+            raise WorkflowError("stale")
+
+
+ANY = View()
+
+
 def process_of(request: Request) -> Process:
     """The catalog entry of a request (WorkflowError `unknown_service` if it left the catalog)."""
     found = process(request.kind, request.service)
@@ -81,12 +107,13 @@ def _clean_note(note: str | None) -> str | None:
     return text or None
 
 
-async def _open_request(uow: Unit, code: str) -> Request:
+async def _open_request(uow: Unit, code: str, view: View) -> Request:
     request = await uow.lock_request(code)
     if request is None:
         raise WorkflowError("not_found")
     if request.status != "open":
         raise WorkflowError("finished")
+    view.check(request)
     return request
 
 
@@ -95,13 +122,25 @@ async def _audit(uow: Unit, actor: str, action: str, request: Request,
     return await uow.add_audit(actor, action, details, request_id=request.id)
 
 
+async def _update(uow: Unit, request: Request, *, checked: bool = True,
+                  **columns: Any) -> Request:
+    """Change the request as it was read (its version), bumping the version; `stale`
+    when someone else changed it in between. `checked=False` for a fact that is no one's
+    decision on a view (a payment): it applies whatever the version. Returns the request
+    with its new version (for a second change in the same transaction)."""
+    if not await uow.update_request(request.id, version=request.version if checked else None,
+                                    **columns):
+        raise WorkflowError("stale")
+    return replace(request, version=request.version + 1)
+
+
 async def move(store: Store, code: str, stage: str | None, actor: str,
-               note: str | None = None) -> Outcome:
+               note: str | None = None, view: View = ANY) -> Outcome:
     """Move a request to `stage` (any stage of its process but the current one), or to the
     next stage when `stage` is None."""
     clean = _clean_note(note)
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         proc = process_of(request)
         target = proc.next_stage(request.stage) if stage is None else proc.stage(stage)
         if target is None:
@@ -113,9 +152,10 @@ async def move(store: Store, code: str, stage: str | None, actor: str,
 
 
 async def _move_to(uow: Unit, request: Request, proc: Process, target: Stage,
-                   note: str | None, actor: str) -> tuple[int, int | None]:
+                   note: str | None, actor: str, *, checked: bool = True
+                   ) -> tuple[int, int | None]:
     """Move to `target` with its history, audit row and notice; (audit id, outbox id)."""
-    await uow.update_request(request.id, stage=target.id)
+    await _update(uow, request, checked=checked, stage=target.id)
     event = await uow.add_stage(request.id, target.id, note, actor)
     audit = await _audit(uow, actor, "move", request,
                          {"from": request.stage, "to": target.id, "note": note})
@@ -161,7 +201,7 @@ def tariff_amount(request: Request, proc: Process, subscriber: Any | None) -> in
 
 
 async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
-                        note: str | None = None) -> Outcome:
+                        note: str | None = None, view: View = ANY) -> Outcome:
     """Issue the invoice of a request: `amount` in rials, or None to take the branch fee
     from the tariff engine (only for services whose catalog entry says so)."""
     clean = _clean_note(note)
@@ -179,9 +219,9 @@ async def issue_invoice(store: Store, code: str, amount: int | None, actor: str,
         raise WorkflowError("bad_amount")
     bill_id, payment_id = await _free_invoice_ids(store, found.id, amount)
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         proc = process_of(request)
-        await uow.update_request(request.id, invoice_amount=amount, invoice_paid_at=None,
+        await _update(uow, request, invoice_amount=amount, invoice_paid_at=None,
                       invoice_paid_ref=None, invoice_bill_id=bill_id,
                       invoice_payment_id=payment_id)
         audit = await _audit(uow, actor, "invoice", request,
@@ -201,7 +241,8 @@ async def invoice_paid(uow: Unit, request: Request, *, reference: str,
     stage. Returns the stage it moved to, or None."""
     proc = process_of(request)
     actor = f"payment:{channel}"
-    await uow.update_request(request.id, invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
+    request = await _update(uow, request, checked=False,  # a payment is a fact
+                            invoice_paid_at=paid_at.isoformat(), invoice_paid_ref=reference)
     audit = await _audit(uow, actor, "paid", request,
                          {"amount": request.invoice_amount, "reference": reference,
                           "channel": channel})
@@ -211,21 +252,21 @@ async def invoice_paid(uow: Unit, request: Request, *, reference: str,
     target = proc.next_stage(request.stage)
     if request.status != "open" or not awaits_payment(request.stage) or target is None:
         return None
-    await _move_to(uow, request, proc, target, None, actor)
+    await _move_to(uow, request, proc, target, None, actor, checked=False)
     return target.id
 
 
 async def ask_document(store: Store, code: str, document: str, actor: str,
-                       note: str | None = None) -> Outcome:
+                       note: str | None = None, view: View = ANY) -> Outcome:
     """Ask the applicant for a missing or unreadable document of the service."""
     clean = _clean_note(note)
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         proc = process_of(request)
         spec = proc.document(document) if isinstance(proc, Service) else None
         if spec is None:
             raise WorkflowError("unknown_document")
-        await uow.update_request(request.id, pending_document=spec.id)
+        await _update(uow, request, pending_document=spec.id)
         audit = await _audit(uow, actor, "ask_document", request,
                              {"document": spec.id, "note": clean})
         outbox = await notices.document_requested(uow, _ref(request, proc), spec.title, clean,
@@ -244,39 +285,42 @@ def check_reason(reason: str | None) -> str:
     return clean
 
 
-async def reject(store: Store, code: str, reason: str, actor: str) -> Outcome:
+async def reject(store: Store, code: str, reason: str, actor: str,
+                 view: View = ANY) -> Outcome:
     """Reject a request with a reason the applicant is told."""
     clean = check_reason(reason)
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         proc = process_of(request)
-        await uow.update_request(request.id, status="rejected", pending_document=None)
+        await _update(uow, request, status="rejected", pending_document=None)
         await uow.add_stage(request.id, "rejected", clean, actor)
         audit = await _audit(uow, actor, "reject", request, {"reason": clean})
         outbox = await notices.request_rejected(uow, _ref(request, proc), clean, audit)
     return Outcome(code, "reject", request.stage, "rejected", audit, outbox)
 
 
-async def close(store: Store, code: str, actor: str, note: str | None = None) -> Outcome:
+async def close(store: Store, code: str, actor: str, note: str | None = None,
+                view: View = ANY) -> Outcome:
     """Close a request that is done."""
     clean = _clean_note(note)
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         proc = process_of(request)
-        await uow.update_request(request.id, status="closed", pending_document=None)
+        await _update(uow, request, status="closed", pending_document=None)
         await uow.add_stage(request.id, "closed", clean, actor)
         audit = await _audit(uow, actor, "close", request, {"note": clean})
         outbox = await notices.request_closed(uow, _ref(request, proc), clean, audit)
     return Outcome(code, "close", request.stage, "closed", audit, outbox)
 
 
-async def add_note(store: Store, code: str, note: str, actor: str) -> Outcome:
+async def add_note(store: Store, code: str, note: str, actor: str,
+                   view: View = ANY) -> Outcome:
     """An internal note on the request (audit trail only; the applicant is not told)."""
     clean = _clean_note(note)
     if clean is None:
         raise WorkflowError("no_note")
     async with store.unit() as uow:
-        request = await _open_request(uow, code)
+        request = await _open_request(uow, code, view)
         audit = await _audit(uow, actor, "note", request, {"note": clean})
     return Outcome(code, "note", request.stage, request.status, audit, None)
 

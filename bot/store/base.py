@@ -9,17 +9,20 @@ from typing import Self
 from bot.store.core import CoreQueries
 from bot.store.engine import Database
 from bot.store.imports import ImportQueries
+from bot.store.limits import LimitQueries
 from bot.store.operations import OperationsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.payments import PaymentQueries
 from bot.store.ptb_state import PtbStateQueries
+from bot.store.quarantine import QuarantineQueries
 from bot.store.requests import RequestQueries
 from bot.store.unit import Unit
 from bot.store.unknown_texts import UnknownTextQueries
 
 
 class SqlStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries, PaymentQueries,
-               UnknownTextQueries, PtbStateQueries, ImportQueries):
+               UnknownTextQueries, PtbStateQueries, QuarantineQueries, LimitQueries,
+               ImportQueries):
     """The bot's store; SqliteStore and PostgresStore give it its engine."""
 
     db: Database

@@ -39,6 +39,12 @@ class Connection(Reader, Protocol):
 
     for_update: str  # appended to a SELECT that must lock its rows until the commit
 
+    def skip_locked(self, table: str) -> str:
+        """Appended to a SELECT whose rows of `table` (a name or alias) the transaction
+        will change: lock them, skipping rows other transactions hold (PostgreSQL's
+        `FOR UPDATE … SKIP LOCKED`; nothing on SQLite, whose writer is alone)."""
+        ...
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""
         ...

@@ -1,5 +1,5 @@
 """Staged imports: a file's rows go to a staging table in short batches, are checked there
-with set-based queries, and are copied into their table in short batches (migration 012).
+with set-based queries, and are copied into their table in short batches (migration 013).
 
 No step holds the writer for more than one batch, and memory holds one batch, whatever
 the file's size (issue 16, items 1 and 2). The importer (bot/tools/importer.py) decides

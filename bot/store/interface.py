@@ -13,8 +13,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from bot.store.models import Bill, Chat, Link, Reading, Subscriber
-from bot.store.outbox import OutboxCounts, OutboxMessage
+from bot.store.outbox import ChatMigration, OutboxCounts, OutboxMessage, WaitingGroup
 from bot.store.payments import Payable
+from bot.store.quarantine import QuarantinedRow
 from bot.store.request_models import (
     NewDocument,
     NewRequest,
@@ -81,8 +82,15 @@ class OutboxStore(Protocol):
     async def due_outbox(
         self, limit: int, *, exclude_chats: Collection[int] = (), now: dt.datetime | None = None
     ) -> list[OutboxMessage]: ...
-    async def next_outbox_due(self) -> dt.datetime | None: ...
-    async def mark_outbox_sent(self, outbox_id: int, message_id: int | None) -> None: ...
+    async def claim_outbox(
+        self, limit: int, *, holder: str, lease: float, exclude_chats: Collection[int] = (),
+        now: dt.datetime | None = None,
+    ) -> list[OutboxMessage]: ...
+    async def extend_outbox_claims(self, ids: Collection[int], *, holder: str, lease: float,
+                                   now: dt.datetime | None = None) -> set[int]: ...
+    async def release_outbox(self, ids: Collection[int], *, holder: str) -> None: ...
+    async def next_outbox_due(self, now: dt.datetime | None = None) -> dt.datetime | None: ...
+    async def mark_outbox_sent(self, marks: Mapping[int, int | None]) -> None: ...
     async def retry_outbox_later(
         self, outbox_id: int, not_before: dt.datetime, error: str
     ) -> None: ...
@@ -90,8 +98,11 @@ class OutboxStore(Protocol):
     async def outbox_counts(self) -> OutboxCounts: ...
     async def outbox_messages(
         self, *, chat_id: int | None = None, kind: str | None = None,
-        request_id: int | None = None,
+        request_id: int | None = None, status: str | None = None,
     ) -> list[dict[str, Any]]: ...
+    async def outbox_waiting(self) -> list[WaitingGroup]: ...
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
+    async def chat_migrations(self) -> list[ChatMigration]: ...
 
 
 class OperationsStore(Protocol):
@@ -150,13 +161,26 @@ class UnknownTextStore(Protocol):
 
 
 class PtbStateStore(Protocol):
-    """The bytes behind PTB's persistence (bot/store/ptb_state.py)."""
+    """The bytes behind PTB's persistence (bot/store/ptb_state.py) and the rows of it that
+    could not be read (bot/store/quarantine.py)."""
 
     async def ptb_rows(self, kind: str, name: str | None = None, *,
                        skip: bytes | None = None) -> list[tuple[Any, bytes]]: ...
     async def save_ptb_state(
         self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]]
     ) -> None: ...
+    async def quarantine_ptb_row(self, source: str, key: tuple[Any, ...], data: bytes,
+                                 error: str) -> int: ...
+    async def unnotified_quarantine(self) -> list[QuarantinedRow]: ...
+    async def mark_quarantine_notified(self, ids: Collection[int]) -> None: ...
+
+
+class LimitStore(Protocol):
+    """Lookup limits shared by every process (bot/store/limits.py)."""
+
+    async def take_lookup(self, kind: str, subject: int, limit: int, window: float = 60.0,
+                          now: float | None = None) -> int: ...
+    async def lookup_subjects(self) -> int: ...
 
 
 class ImportStore(Protocol):
@@ -173,5 +197,5 @@ class ImportStore(Protocol):
 
 
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, PtbStateStore, ImportStore, Protocol):
+            UnknownTextStore, PtbStateStore, LimitStore, ImportStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

@@ -99,6 +99,12 @@ class PgConnection:
 
     for_update = " FOR UPDATE"
 
+    @staticmethod
+    def skip_locked(table: str) -> str:
+        """Lock the rows of `table` (its name or alias) that the SELECT returns, skipping
+        those another transaction holds."""
+        return f" FOR UPDATE OF {table} SKIP LOCKED"
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 

@@ -24,6 +24,19 @@ KINDS = frozenset(_TABLES)
 PtbWrite = tuple[str, tuple[Any, ...], bytes | None]
 
 
+def _blob(value: Any) -> bytes:
+    """A stored value as bytes, whatever type a damaged row holds."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "replace")
+
+
+def table_of(kind: str) -> tuple[str, tuple[str, ...]]:
+    """The table of a kind and its key columns."""
+    table, keys, _ = _TABLES[kind]
+    return table, keys
+
+
 def _upsert(kind: str) -> str:
     table, keys, value = _TABLES[kind]
     columns = (*keys, value)
@@ -53,7 +66,7 @@ class PtbStateQueries:
         if skip is not None:
             sql += f" AND {value} <> ?"
             params.append(skip)
-        return [(row[0], bytes(row[1])) for row in await self.db.fetchall(sql, params)]
+        return [(row[0], _blob(row[1])) for row in await self.db.fetchall(sql, params)]
 
     async def save_ptb_state(self, writes: Iterable[PtbWrite]) -> None:
         """Write and delete rows in ONE transaction (one statement per kind and action), in

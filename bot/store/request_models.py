@@ -72,6 +72,7 @@ class Request:
     invoice_paid_ref: str | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    version: int = 0  # bumped by every change; operator buttons carry it (migration 008)
 
     @classmethod
     def from_row(cls, row: Any) -> Request:
@@ -83,7 +84,7 @@ class Request:
             row["invoice_amount"], _moment(row["invoice_paid_at"]), row["pending_document"],
             dt.datetime.fromisoformat(row["created_at"]), dt.datetime.fromisoformat(row["updated_at"]),
             row["invoice_bill_id"], row["invoice_payment_id"], row["invoice_paid_ref"],
-            row["rating"], row["rating_comment"],
+            row["rating"], row["rating_comment"], row["version"],
         )
 
     @property

@@ -66,14 +66,20 @@ async def locked_request(conn: Connection, column: str, value: Any) -> Request |
     return Request.from_row(row) if row else None
 
 
-async def update_request(conn: Connection, request_id: int, columns: Mapping[str, Any]) -> None:
-    """Set some columns of a request (and its updated_at)."""
+async def update_request(conn: Connection, request_id: int, columns: Mapping[str, Any],
+                         version: int | None = None) -> bool:
+    """Set some columns of a request, its updated_at, and bump its version (migration
+    008); with `version`, only if the request is still at that version. Whether it changed."""
     unknown = set(columns) - UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
     sets = "".join(f"{name}=?, " for name in columns)
-    await conn.execute(f"UPDATE requests SET {sets}updated_at=? WHERE id=?",
-                       (*columns.values(), now_utc().isoformat(), request_id))
+    where, key = ("id=? AND version=?", (request_id, version)) if version is not None else (
+        "id=?", (request_id,))
+    changed = await conn.execute(
+        f"UPDATE requests SET {sets}updated_at=?, version=version+1 WHERE {where}",
+        (*columns.values(), now_utc().isoformat(), *key))
+    return changed == 1
 
 
 async def _history(conn: Connection, request_id: int, stage: str, note: str | None,
@@ -201,7 +207,8 @@ class RequestQueries:
         """
         async with self.db.transaction() as conn:
             changed = await conn.execute(
-                "UPDATE requests SET status='cancelled', updated_at=? WHERE id=? AND chat_id=?"
+                "UPDATE requests SET status='cancelled', updated_at=?, version=version+1 WHERE id=?"
+                " AND chat_id=?"
                 " AND status='open' AND stage=?",
                 (now_utc().isoformat(), request_id, chat_id, first_stage),
             )

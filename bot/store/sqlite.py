@@ -41,6 +41,11 @@ class SqliteConnection:
 
     for_update = ""  # the writer holds the whole database until the commit
 
+    @staticmethod
+    def skip_locked(table: str) -> str:
+        """Nothing: no other writer can hold a row while this one writes."""
+        return ""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 

@@ -11,6 +11,11 @@ Everything done through `uow` is committed together when the block ends, and rol
 back if it raises (or is cancelled). The feature packages decide *what* happens (which
 stage, which notice, which text); the unit only knows how it is stored, so no SQL and
 no driver type leaves bot/store/. Reads through the unit see the unit's own writes.
+
+A new step: write its SQL as a function of the area's module here (taking the engine's
+`Connection`, portable SQL with `?` placeholders, `RETURNING id` for a new row, `ON
+CONFLICT` for upserts; `conn.for_update` after a SELECT whose rows the unit will change),
+and add a one-line method below that calls it.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ class Unit:
         acting on it at once are served one after the other); None if there is none."""
         return await requests.locked_request(self._conn, "code", code)
 
-    async def update_request(self, request_id: int, **columns: Any) -> None:
+    async def update_request(self, request_id: int, *, version: int | None = None,
+                             **columns: Any) -> bool:
         """Set columns of a request: stage, status, pending_document and the invoice's
         (invoice_amount, invoice_paid_at, invoice_paid_ref, invoice_bill_id,
-        invoice_payment_id); updated_at follows."""
-        await requests.update_request(self._conn, request_id, columns)
+        invoice_payment_id); updated_at follows and the version is bumped. With `version`,
+        only if the request is still at that version; whether it changed."""
+        return await requests.update_request(self._conn, request_id, columns, version)
 
     async def add_stage(self, request_id: int, stage: str, note: str | None, actor: str) -> int:
         """A row of the request's stage history; its id (a notice's event number)."""

@@ -20,6 +20,15 @@ JALALI_MONTHS = (
 )
 
 
+ECHO_LIMIT = 80  # characters of the user's own text a reply repeats
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """What the user typed, as a reply repeats it («… is not a number»): at most `limit`
+    characters, cut with «…», so a long paste cannot push a reply over Telegram's limit."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def number(value: int | Decimal, places: int = 0) -> str:
     """A number with Persian digits and separators; `places` decimals, rounded half up."""
     if places:

@@ -49,6 +49,11 @@ def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
+def link_button(label: str, url: str) -> InlineKeyboardMarkup:
+    """One inline button that opens a link (e.g. the private chat with the bot)."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+
+
 def contact_request(label: str) -> ReplyKeyboardMarkup:
     """A keyboard whose button shares the user's own phone number."""
     return ReplyKeyboardMarkup(

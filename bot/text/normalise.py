@@ -12,10 +12,25 @@ _TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
 # Arabic letters that Persian keyboards replace; kaf, yeh, alef maksura, teh marbuta stay readable.
 _LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ۀ": "هٔ"})
 # Separators a user may put inside a number: spaces (incl. ZWNJ, NBSP), dashes, slashes, dots, commas.
-_NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\-_–—/.,،٬٫]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s\u200c\u200f\u200e\u00a0\u2009\u202f\-‐‑‒–—−_/.,،٬٫]+")
 
 
 _OTHER_DIGIT = re.compile("[۰-۹٠-٩]")
+# Characters that control a terminal (C0 but newline and tab, DEL, C1) or reorder text
+# (bidi embeddings, overrides, isolates): never shown as they were typed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# In a file name nothing but the visible name: also newlines, tabs and the bidi marks.
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without terminal control characters and bidi embeddings/overrides."""
+    return _CONTROLS.sub("", text)
+
+
+def clean_file_name(name: str) -> str:
+    """A file name as it may be shown: a right-to-left override cannot hide `.exe`."""
+    return _NAME_CONTROLS.sub("", name).strip()
 
 
 def to_ascii_digits(text: str) -> str:
@@ -69,6 +84,14 @@ _FOLD_LETTERS = str.maketrans({
 _FOLD_DROP = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u0654\u0655\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def fold_letters(text: str) -> str:
+    """Only the letter part of `fold`: one Persian form per letter, no diacritics, tatweel or
+    half-spaces. Fast on a long text (a word list joined by newlines)."""
+    for letter, one in _FOLD_LETTERS.items():
+        text = text.replace(chr(letter), one)
+    return _FOLD_DROP.sub("", text)
 
 
 def fold(text: str) -> str:

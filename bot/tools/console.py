@@ -29,6 +29,7 @@ from bot.text.keyboards import MENU_KEYS
 from bot.text.normalise import to_ascii_digits
 from bot.tools.demo_data import DEMO_CHAT, ensure_demo_data
 from bot.tools.simulator import ApiCall, FakeBotAPI, SimUser
+from bot.tools.terminal import CleanStream
 
 DEMO_USER_ID = DEMO_CHAT
 TABRIZ = (38.0800, 46.2919)
@@ -219,6 +220,7 @@ class ConsoleChat:
 async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                       demo_size: int = 3000) -> int:
     """Run the demo chat until /quit or end of input."""
+    out = CleanStream(out)  # type: ignore[assignment]  # nothing typed drives the terminal
     store = await open_store(settings.demo_database)
     try:
         if not await store.subscribers_count():

@@ -39,6 +39,11 @@ SUBSCRIBER_OPTIONAL = ("file_number", "national_id", "zone", "address", "units",
                        "non_residential_units", "diameter", "contract_capacity", "has_sewage",
                        "meter_status")
 DIAMETERS = ("1/2", "3/4", "1", "1.5", "2", "3", "4")
+# Upper bounds of whole numbers in a file: beyond them a value is a typing or export
+# error (and past 2⁶³ the database could not even store it), so the row is rejected.
+MAX_RIALS = 10**15  # a balance or an amount, in rials
+MAX_READING = 10**12  # a meter reading, m³
+MAX_COUNT = 100_000  # units, a zone
 _YES = {"1", "yes", "true", "y", "بله", "دارد", "آری"}
 _NO = {"", "0", "no", "false", "n", "خیر", "ندارد"}
 
@@ -79,6 +84,9 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]
         with path.open(encoding="utf-8-sig", newline="") as text:
             reader = csv.DictReader(text)
             header = [h.strip() for h in reader.fieldnames or []]
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:  # which of the two cells would count is a guess: refuse the file
+                raise ImportFileError(f"{path}: columns given more than once: {twice}")
             missing = [c for c in required if c not in header]
             unknown = [c for c in header if c not in required and c not in optional]
             if missing or unknown:
@@ -151,13 +159,13 @@ def _tariff_fields(row: dict[str, str], out: dict[str, Any]) -> list[str]:
     out["usage"] = row["usage"]
     zone = row.get("zone", "")
     out["zone"] = parse_int(zone) if zone else None
-    if zone and out["zone"] is None:
-        reasons.append("zone: not a whole number")
+    if zone and (out["zone"] is None or out["zone"] > MAX_COUNT):
+        reasons.append(f"zone: not a whole number up to {MAX_COUNT}")
     for name, default, low in (("units", 1, 1), ("non_residential_units", 0, 0)):
         raw = row.get(name, "")
         value = parse_int(raw) if raw else default
-        if value is None or value < low:
-            reasons.append(f"{name}: must be a whole number ≥ {low}")
+        if value is None or not low <= value <= MAX_COUNT:
+            reasons.append(f"{name}: must be a whole number from {low} to {MAX_COUNT}")
         out[name] = value
     out["diameter"] = row.get("diameter") or "1/2"
     if out["diameter"] not in DIAMETERS:
@@ -230,12 +238,17 @@ def _jalali(value: str, name: str, reasons: list[str]) -> jdatetime.date | None:
     return day
 
 
-def _whole(value: str, name: str, reasons: list[str], signed: bool = False) -> int | None:
+def _whole(value: str, name: str, reasons: list[str], signed: bool = False,
+           limit: int = MAX_READING) -> int | None:
     text = value.strip()
     negative = signed and text[:1] in {"-", "−"}
     number = parse_int(text[1:] if negative else text)
     if number is None:
         reasons.append(f"{name}: not a whole number ({value!r})")
+        return None
+    if number > limit:
+        reasons.append(f"{name}: {len(str(number))} digits, more than this column can hold "
+                       f"(at most {limit:,})")
         return None
     return -number if negative else number
 
@@ -311,15 +324,19 @@ def _bill_values(raw: dict[str, str], reasons: list[str]) -> dict[str, Any]:
         "prev_reading": _whole(raw["prev_reading"], "prev_reading", reasons),
         "curr_reading": _whole(raw["curr_reading"], "curr_reading", reasons),
         "previous_balance": (_whole(raw["previous_balance"], "previous_balance", reasons,
-                                    signed=True) if raw.get("previous_balance") else None),
+                                    signed=True, limit=MAX_RIALS)
+                             if raw.get("previous_balance") else None),
         "meter_status": normalize_text(raw.get("meter_status", "")) or None,
         "paid": (raw.get("paid") or "").lower() in _YES,
     }
     for name in ("issue_date", "due_date"):
         values[name] = _jalali(raw[name], name, reasons) if raw.get(name) else None
-    values["payable"] = _whole(raw["payable"], "payable", reasons) if raw.get("payable") else None
+    values["payable"] = (_whole(raw["payable"], "payable", reasons, limit=MAX_RIALS)
+                         if raw.get("payable") else None)
     if values["period"] is not None and not 1 <= values["period"] <= 6:
         reasons.append("period: must be 1 to 6")
+    if values["year"] is not None and not 1300 <= values["year"] <= 1500:
+        reasons.append("year: a Jalali year like 1404")
     start, end = values["prev_reading_date"], values["curr_reading_date"]
     if start and end and end <= start:
         reasons.append("curr_reading_date: must be after prev_reading_date")

@@ -9,12 +9,12 @@ stderr), 2 bad arguments.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.app import DEMO_TOKEN
@@ -24,14 +24,16 @@ from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
 from bot.places import AreaError, find_area
 from bot.platform import profile_for
+from bot.sending import LimitedBot
 from bot.services import workflow
 from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
 from bot.settings import Settings, without_password
 from bot.store import Store, is_postgres, open_store
-from bot.text.fmt import digits
+from bot.text.fmt import digits, jalali_datetime
 from bot.text.i18n import t
 from bot.text.normalise import normalize_text, parse_int, to_ascii_digits
+from bot.tools.terminal import say
 from handlers.operator_views import card_text, document_title, done_text, queue_line
 from handlers.request_view import process_title
 
@@ -52,29 +54,33 @@ def add_parser(subparsers: Any) -> None:
     lst.add_argument("--limit", type=int, default=50, help=_help("limit"))
     lst.add_argument("--tsv", action="store_true", help=_help("tsv"))
     sub.add_parser("show", help=_help("show")).add_argument("code", help=_help("code"))
-    move = sub.add_parser("move", help=_help("move"))
+    # An action refuses (exit 1, «stale») when the request is not as the caller saw it.
+    seen = argparse.ArgumentParser(add_help=False)
+    seen.add_argument("--expect-stage", metavar="STAGE", help=_help("expect_stage"))
+    seen.add_argument("--expect-version", type=int, metavar="N", help=_help("expect_version"))
+    move = sub.add_parser("move", help=_help("move"), parents=[seen])
     move.add_argument("code", help=_help("code"))
     move.add_argument("stage", nargs="?", help=_help("stage"))
     move.add_argument("--note", help=_help("note_for_applicant"))
-    inv = sub.add_parser("invoice", help=_help("invoice"))
+    inv = sub.add_parser("invoice", help=_help("invoice"), parents=[seen])
     inv.add_argument("code", help=_help("code"))
     how = inv.add_mutually_exclusive_group(required=True)
     how.add_argument("amount", nargs="?", help=_help("amount"))
     how.add_argument("--from-tariff", action="store_true", help=_help("from_tariff"))
     inv.add_argument("--note", help=_help("note_for_applicant"))
-    doc = sub.add_parser("ask-document", help=_help("ask_document"))
+    doc = sub.add_parser("ask-document", help=_help("ask_document"), parents=[seen])
     doc.add_argument("code", help=_help("code"))
     doc.add_argument("document", help=_help("document"))
     doc.add_argument("--note", help=_help("note_for_applicant"))
-    rej = sub.add_parser("reject", help=_help("reject"))
+    rej = sub.add_parser("reject", help=_help("reject"), parents=[seen])
     rej.add_argument("code", help=_help("code"))
     rej.add_argument("--reason", required=True, help=_help("reason"))
     rej.add_argument("--yes", action="store_true", help=_help("skip_question"))
-    close = sub.add_parser("close", help=_help("close"))
+    close = sub.add_parser("close", help=_help("close"), parents=[seen])
     close.add_argument("code", help=_help("code"))
     close.add_argument("--note", help=_help("note_for_applicant"))
     close.add_argument("--yes", action="store_true", help=_help("skip_question"))
-    note = sub.add_parser("note", help=_help("note"))
+    note = sub.add_parser("note", help=_help("note"), parents=[seen])
     note.add_argument("code", help=_help("code"))
     note.add_argument("text", help=_help("note_text"))
     out = sub.add_parser("outage", help=_help("outage"))
@@ -84,6 +90,10 @@ def add_parser(subparsers: Any) -> None:
     out.add_argument("--to", dest="end", required=True, help=_help("to"))
     out.add_argument("--reason", "--text", dest="reason", required=True, help=_help("outage_reason"))
     out.add_argument("--yes", action="store_true", help=_help("skip_question"))
+    box = sub.add_parser("outbox", help=_help("outbox"))
+    box.add_argument("--list", action="store_true", help=_help("outbox_list"))
+    box.add_argument("--chat", type=int, help=_help("outbox_chat"))
+    box.add_argument("--limit", type=int, default=100, help=_help("limit"))
     pend = sub.add_parser("notify-pending", help=_help("notify_pending"))
     pend.add_argument("--wait", action="store_true", help=_help("wait"))
     sub.add_parser("remind", help=_help("remind"))
@@ -116,23 +126,23 @@ async def run(args: argparse.Namespace, settings: Settings, *,
     """Run one `ops` subcommand; `request` replaces the network (tests)."""
     path, refusal = database_or_refusal(settings)
     # The path is printed as it is (ASCII digits): it is typed back in shells and scripts.
-    print(f"{t('ops.cli_database')} {path}", file=sys.stderr)
+    say(f"{t('ops.cli_database')} {path}", file=sys.stderr)
     if refusal:
-        print(t("ops.cli_error", message=refusal), file=sys.stderr)
+        say(t("ops.cli_error", message=refusal), file=sys.stderr)
         return 1
     store = await open_store(settings.database if is_postgres(settings.database) else path)
     try:
         return await _dispatch(args, settings, store, request)
     except workflow.WorkflowError as exc:
-        print(t("ops.cli_error", message=t(f"ops.error_{exc.code}")), file=sys.stderr)
+        say(t("ops.cli_error", message=t(f"ops.error_{exc.code}")), file=sys.stderr)
         return 1
     except notices.OutageError as exc:
-        print(t("ops.cli_error", message=t(f"ops.outage_error_{exc.code}")
+        say(t("ops.cli_error", message=t(f"ops.outage_error_{exc.code}")
                 if exc.code != "reason" else t("ops.outage_error_reason", max=200)),
               file=sys.stderr)
         return 1
     except AreaError as err:
-        print(t("ops.cli_error", message=_area_error(err, args.city)), file=sys.stderr)
+        say(t("ops.cli_error", message=_area_error(err, args.city)), file=sys.stderr)
         return 1
     finally:
         await store.close()
@@ -158,45 +168,48 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, store: Store,
     if command == "stats":
         _print_stats(service_stats(await store.closed_requests()))
         return 0
+    if command == "outbox":
+        return await _outbox(settings, store, args)
     if command == "remind":
-        print(t("ops.cli_reminders", count=await run_reminders(store, settings)))
+        say(t("ops.cli_reminders", count=await run_reminders(store, settings)))
         return 0
     if command == "unknown":  # count, last seen (UTC date), the masked text
         for row in await store.unknown_texts(args.limit):
-            print(f"{row.count}\t{row.last_seen[:10]}\t{row.text}")
+            say(f"{row.count}\t{row.last_seen[:10]}\t{row.text}")
         return 0
     if command == "late":
-        print(t("ops.cli_late", count=await workflow.notify_late(store)))
+        say(t("ops.cli_late", count=await workflow.notify_late(store)))
         return 0
     if command == "alerts":
         count = await workflow.alert_operators(store, settings.operators_chat)
-        print(t("ops.cli_alerts", count=count))
+        say(t("ops.cli_alerts", count=count))
         return 0
     if command == "outage":
         return await _outage(store, args, actor)
     code = _code(args.code)
     arg = ""
+    view = workflow.View(version=args.expect_version, stage=args.expect_stage)
     if command == "move":
         stage = await _pick(store, code, args.stage, "stages") if args.stage else None
-        outcome = await workflow.move(store, code, stage, actor, args.note)
+        outcome = await workflow.move(store, code, stage, actor, args.note, view=view)
     elif command == "invoice":
         amount = None if args.from_tariff else workflow.parse_amount(args.amount)
-        outcome = await workflow.issue_invoice(store, code, amount, actor, args.note)
+        outcome = await workflow.issue_invoice(store, code, amount, actor, args.note, view=view)
     elif command == "ask-document":
         arg = await _pick(store, code, args.document, "documents")
-        outcome = await workflow.ask_document(store, code, arg, actor, args.note)
+        outcome = await workflow.ask_document(store, code, arg, actor, args.note, view=view)
     elif command == "reject":
         workflow.check_reason(args.reason)
         if not await _sure(store, code, args, t("ops.cli_sure_reject", reason=args.reason)):
             return 1
-        outcome = await workflow.reject(store, code, args.reason, actor)
+        outcome = await workflow.reject(store, code, args.reason, actor, view=view)
     elif command == "close":
         if not await _sure(store, code, args, t("ops.cli_sure_close")):
             return 1
-        outcome = await workflow.close(store, code, actor, args.note)
+        outcome = await workflow.close(store, code, actor, args.note, view=view)
     else:
-        outcome = await workflow.add_note(store, code, args.text, actor)
-    print(await done_text(store, outcome, arg))
+        outcome = await workflow.add_note(store, code, args.text, actor, view=view)
+    say(await done_text(store, outcome, arg))
     return 0
 
 
@@ -206,10 +219,10 @@ STATS_HEADER = ("kind", "service", "title", "closed", "median_hours", "p90_hours
 
 def _print_stats(rows: list[ServiceStats]) -> None:
     """Tab-separated, one line per service, with a header (for people and scripts)."""
-    print("\t".join(STATS_HEADER))
+    say("\t".join(STATS_HEADER))
     for row in rows:
         over = {None: "-", True: "yes", False: "no"}[row.over_catalog]
-        print("\t".join(str(v) for v in (
+        say("\t".join(str(v) for v in (
             row.kind, row.service, row.title, row.closed, row.median_hours, row.p90_hours,
             "-" if row.catalog_hours is None else row.catalog_hours, over,
             "-" if row.average_rating is None else row.average_rating, row.ratings)))
@@ -221,12 +234,12 @@ async def _list(store: Store, args: argparse.Namespace) -> int:
                                             min_age_days=args.age, limit=args.limit)
     for row in rows:
         if args.tsv:  # tab-separated for scripts: codes and ids keep ASCII digits
-            print(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
+            say(f"{row.code}\t{row.kind}\t{row.service}\t{row.stage}\t{row.status}\t"
                   f"{row.created_at.isoformat()}")
         else:
-            print(queue_line(row))
+            say(queue_line(row))
     if not args.tsv:
-        print(t("ops.cli_list_total", shown=len(rows), total=total))
+        say(t("ops.cli_list_total", shown=len(rows), total=total))
     return 0
 
 
@@ -258,12 +271,12 @@ async def _sure(store: Store, code: str, args: argparse.Namespace, question: str
         return True
     header = t("ops.cli_sure_header", code=format_code(code), service=process_title(request))
     if not sys.stdin.isatty():
-        print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+        say(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
         return False
     answer = input(f"{header}\n{question} ")
     if normalize_text(answer).lower() in YES:
         return True
-    print(t("ops.not_done"), file=sys.stderr)
+    say(t("ops.not_done"), file=sys.stderr)
     return False
 
 
@@ -278,19 +291,19 @@ async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
     outage = notices.build_outage(area.place.city, area.zone, _moment(args.start),
                                   _moment(args.end), args.reason)
     count = len(await store.outage_chats(outage.city, outage.zone))
-    print(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
+    say(t("ops.outage_preview", count=count, text=notices.outage_text(outage)))
     if not count:
-        print(t("ops.outage_none"))
+        say(t("ops.outage_none"))
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            print(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
+            say(t("ops.cli_error", message=t("ops.cli_needs_yes")), file=sys.stderr)
             return 1
         if normalize_text(input(t("ops.cli_sure_outage", count=count) + " ")).lower() not in YES:
-            print(t("ops.outage_cancelled"))
+            say(t("ops.outage_cancelled"))
             return 1
     _, sent = await notices.enqueue_outage(store, outage, actor)
-    print(t("ops.outage_sent", count=sent))
+    say(t("ops.outage_sent", count=sent))
     return 0
 
 
@@ -317,24 +330,25 @@ async def _show(store: Store, code: str) -> int:
     found = await store.request_row(code)
     if found is None:
         raise workflow.WorkflowError("not_found")
-    print(await card_text(store, found))
+    say(await card_text(store, found))
     proc = process(found.kind, found.service)
     if proc is not None:
-        print(t("ops.cli_stages"))
+        say(t("ops.cli_stages"))
         for number, stage in enumerate(proc.stages, 1):
             mark = t("ops.cli_current") if stage.id == found.stage else ""
-            print(t("ops.cli_numbered", number=number, title=stage.title) + mark)
+            say(t("ops.cli_numbered", number=number, title=stage.title) + mark)
     if isinstance(proc, Service) and proc.documents:
-        print(t("ops.cli_documents"))
+        say(t("ops.cli_documents"))
         for number, spec in enumerate(proc.documents, 1):
-            print(t("ops.cli_numbered", number=number, title=spec.title))
+            say(t("ops.cli_numbered", number=number, title=spec.title))
     files = await store.request_rows(found.id, "documents")
     if files:
-        print(t("ops.cli_files"))
+        say(t("ops.cli_files"))
     for doc in files:  # the file id is printed as it is: it is what fetches the file
         media = t("ops.cli_media_photo") if doc["media"] == "photo" else t("ops.cli_media_file")
-        print(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
+        say(f"{t('ops.cli_file', title=document_title(proc, doc['doc_type']), media=media)} "
               f"{doc['file_id']}")
+    say(t("ops.cli_version", version=found.version))  # for --expect-version
     return 0
 
 
@@ -343,8 +357,8 @@ async def _notify(settings: Settings, store: Store, request: BaseRequest | None,
     profile = profile_for(settings)
     token = settings.token.get_secret_value() if settings.has_token and settings.token else (
         DEMO_TOKEN)
-    bot = ExtBot(token, base_url=profile.base_url, base_file_url=profile.base_file_url,
-                 request=request, get_updates_request=request)
+    bot = LimitedBot(token, base_url=profile.base_url, base_file_url=profile.base_file_url,
+                     request=request, get_updates_request=request)
     await bot.initialize()
     try:
         notifier = Notifier(bot, store, per_second=profile.messages_per_second,
@@ -352,6 +366,45 @@ async def _notify(settings: Settings, store: Store, request: BaseRequest | None,
         report = await notifier.drain(wait_retries=wait)
     finally:
         await bot.shutdown()
-    print(t("ops.cli_outbox", sent=report.sent, failed=report.failed, retried=report.retried,
+    say(t("ops.cli_outbox", sent=report.sent, failed=report.failed, retried=report.retried,
             floods=report.floods))
     return 0
+
+
+async def _outbox(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    """The outbox at a glance: counts, what waits grouped by kind and reason (tab-separated:
+    messages, chats, kind, oldest, next try, reason), groups that moved to a new id; with
+    --list or --chat, the pending messages themselves."""
+    counts = await store.outbox_counts()
+    print(t("ops.cli_outbox_counts", pending=counts.pending, sent=counts.sent,
+            failed=counts.failed))
+    waiting = await store.outbox_waiting()
+    if waiting:
+        print(t("ops.cli_outbox_waiting"))
+    for group in waiting:
+        reason = group.reason or t("ops.cli_outbox_not_tried")
+        print(f"{group.messages}\t{group.chats}\t{group.kind}\t{jalali_datetime(group.oldest)}"
+              f"\t{jalali_datetime(group.next_try)}\t{_one_line(reason)}")
+    moved = await store.chat_migrations()
+    if moved:
+        print(t("ops.cli_outbox_migrated"))
+    for item in moved:
+        print(f"{item.old_chat_id}\t{item.new_chat_id}\t{jalali_datetime(item.migrated_at)}")
+        if item.old_chat_id == settings.operators_chat:
+            print(t("ops.cli_outbox_stale_setting", setting="ABFA_OPERATORS_CHAT"))
+            print(f"ABFA_OPERATORS_CHAT={item.new_chat_id}")
+    if args.list or args.chat is not None:
+        rows = await store.outbox_messages(chat_id=args.chat, status="pending")
+        for row in rows[:args.limit]:
+            print(f"{row['id']}\t{row['chat_id']}\t{row['kind']}\t{row['attempts']}"
+                  f"\t{_stamp(row['created_at'])}\t{_stamp(row['not_before'])}"
+                  f"\t{_one_line(row['last_error'] or t('ops.cli_outbox_not_tried'))}")
+    return 0
+
+
+def _stamp(iso: str) -> str:
+    return jalali_datetime(dt.datetime.fromisoformat(iso))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

@@ -24,6 +24,8 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.services.validation import MAGIC
+
 BOT_ID = 7000000001
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "آبفا", "username": "abfa_demo_bot"}
 SEND_METHODS = {
@@ -99,6 +101,18 @@ class FakeBotAPI(BaseRequest):
         self._message_ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
         self.record = True
+        # file id -> (first bytes, size, whether getFile reports the size); a file the
+        # bot downloads is those bytes padded with zeros to its size
+        self.files: dict[str, tuple[bytes, int, bool]] = {}
+
+    def add_file(self, file_id: str, head: bytes, size: int, report_size: bool = True) -> None:
+        """A file users can send and the bot can download."""
+        self.files[file_id] = (head, size, report_size)
+
+    def content(self, file_id: str) -> bytes:
+        """What downloading a file gives (an unknown file: a small JPEG)."""
+        head, size, _ = self.files.get(file_id, (MAGIC["image/jpeg"], 1000, True))
+        return head + bytes(max(0, size - len(head)))
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -118,6 +132,8 @@ class FakeBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         """Answer one call: the responder's answer if it gives one, else a plausible result."""
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a file download (File.download_*)
+            return 200, self.content(name)
         params = dict(request_data.parameters) if request_data else {}
         files = tuple(request_data.multipart_data) if request_data and request_data.contains_files else ()
         call = ApiCall(name, params, files)
@@ -143,8 +159,9 @@ class FakeBotAPI(BaseRequest):
             return self._message(call)
         if method == "getFile":
             file_id = str(params.get("file_id"))
-            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": 1000,
-                    "file_path": f"documents/{file_id}"}
+            _, size, report = self.files.get(file_id, (b"", 1000, True))
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                    **({"file_size": size} if report else {}), "file_path": f"documents/{file_id}"}
         if method == "getUpdates":
             return []
         return True
@@ -187,37 +204,55 @@ class FakeBotAPI(BaseRequest):
 
 
 _update_ids = itertools.count(1)
+# How a simulated file of each declared type begins (an .exe with "MZ", a zip with "PK").
+CONTENT_OF = {**MAGIC, "application/zip": b"PK\x03\x04", "application/x-msdownload": b"MZ"}
 
 
 class SimUser:
-    """A user in a private chat who talks to the application through real Update objects."""
+    """A user who talks to the application through real Update objects: in their private
+    chat, or in a group when `chat` is given (e.g. {"id": -100…, "type": "supergroup",
+    "title": …}); `sender_chat` posts as that chat (anonymous admins, channels)."""
 
     def __init__(self, app: Application, api: FakeBotAPI, user_id: int,
-                 first_name: str = "مشترک", username: str | None = None) -> None:
+                 first_name: str = "مشترک", username: str | None = None, *,
+                 chat: dict[str, Any] | None = None,
+                 sender_chat: dict[str, Any] | None = None) -> None:
         self.app, self.api = app, api
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
                      **({"username": username} if username else {})}
+        self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
+        self.sender_chat = sender_chat
         self._message_ids = itertools.count(1)
         self.replies: list[ApiCall] = []
 
     @property
     def id(self) -> int:
-        """The user's (and the private chat's) id."""
+        """The user's id (in a private chat, also the chat's)."""
         return int(self.user["id"])
 
+    @property
+    def chat_id(self) -> int:
+        """The chat the user writes in."""
+        return int(self.chat["id"])
+
     def _base_message(self, **content: Any) -> dict[str, Any]:
+        sender = {"sender_chat": self.sender_chat} if self.sender_chat else {}
         return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": self.id, "type": "private",
-                         "first_name": self.user["first_name"]},
-                "from": self.user, **content}
+                "chat": self.chat, "from": self.user, **sender, **content}
 
     async def _feed(self, payload: dict[str, Any]) -> list[ApiCall]:
         before = len(self.api.calls)
         data = {"update_id": next(_update_ids), **payload}
         await self.app.process_update(Update.de_json(data, self.app.bot))
-        replies = [c for c in self.api.sent(before) if c.chat_id == self.id]
+        replies = [c for c in self.api.sent(before) if c.chat_id == self.chat_id]
         self.replies = replies
         return replies
+
+    async def edit(self, message_id: int, text: str) -> list[ApiCall]:
+        """Edit one of the user's earlier text messages (an `edited_message` update)."""
+        message = self._base_message(text=text) | {"message_id": message_id,
+                                                    "edit_date": int(time.time())}
+        return await self._feed({"edited_message": message})
 
     def _text_message(self, text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
@@ -251,10 +286,13 @@ class SimUser:
                 continue
         raise LookupError(f"no inline button {label_part!r} in the last replies")
 
-    async def share_contact(self, phone: str, user_id: int | None = None) -> list[ApiCall]:
-        """Share a contact (own by default; another user's id when user_id is given)."""
+    async def share_contact(self, phone: str, user_id: int | None = None, *,
+                            with_user_id: bool = True) -> list[ApiCall]:
+        """Share a contact (own by default; another user's id when user_id is given;
+        `with_user_id=False`: a contact that names no user, as Bale may send)."""
         contact = {"phone_number": phone, "first_name": self.user["first_name"],
-                   "user_id": self.id if user_id is None else user_id}
+                   **({"user_id": self.id if user_id is None else user_id}
+                      if with_user_id else {})}
         return await self._feed({"message": self._base_message(contact=contact)})
 
     async def share_location(self, latitude: float, longitude: float) -> list[ApiCall]:
@@ -263,10 +301,12 @@ class SimUser:
         return await self._feed({"message": self._base_message(location=location)})
 
     async def send_photo(self, caption: str | None = None, size: int = 150_000) -> list[ApiCall]:
-        """Send a photo (as Telegram does: several sizes)."""
+        """Send a photo (as Telegram does: several sizes, each a JPEG)."""
         n = next(_update_ids)
         sizes = [{"file_id": f"photo-{n}-{w}", "file_unique_id": f"p{n}{w}", "width": w,
                   "height": w, "file_size": size * w // 1280} for w in (90, 320, 1280)]
+        for each in sizes:
+            self.api.add_file(each["file_id"], MAGIC["image/jpeg"], each["file_size"])
         extra = {"caption": caption} if caption else {}
         return await self._feed({"message": self._base_message(photo=sizes, **extra)})
 
@@ -301,11 +341,16 @@ class SimUser:
             return []
         return await self.successful_payment(payload, amount, charge_id)
 
-    async def send_document(self, file_name: str, mime_type: str, size: int) -> list[ApiCall]:
-        """Send a file."""
+    async def send_document(self, file_name: str, mime_type: str, size: int, *,
+                            head: bytes | None = None, report_size: bool = True
+                            ) -> list[ApiCall]:
+        """Send a file: its content starts as its MIME type's does (or with `head`);
+        `report_size=False` leaves the size out of the update and of getFile."""
         n = next(_update_ids)
+        content = CONTENT_OF.get(mime_type, b"") if head is None else head
+        self.api.add_file(f"doc-{n}", content, size, report_size)
         doc = {"file_id": f"doc-{n}", "file_unique_id": f"d{n}", "file_name": file_name,
-               "mime_type": mime_type, "file_size": size}
+               "mime_type": mime_type, **({"file_size": size} if report_size else {})}
         return await self._feed({"message": self._base_message(document=doc)})
 
 

@@ -27,8 +27,16 @@ from rapidfuzz import fuzz, process
 
 from bot.text.normalise import fold
 from bot.understand import numbers
-from bot.understand.phonetic import is_latin, key
+from bot.understand.phonetic import (
+    LATIN_ENDINGS,
+    homophone_key,
+    is_latin,
+    key,
+    latin_canon,
+    slips,
+)
 from bot.understand.vocabulary import Catalogs, VocabularyFile, vocabulary
+from bot.understand.words import common_words
 
 MIN_SCORE = 2.0
 CLOSE = 0.5
@@ -44,12 +52,21 @@ SUFFIXES = tuple(sorted((
     "ن", "ا",
 ), key=len, reverse=True))
 PREFIXES = ("نمی", "می", "ب", "ن")
+SUFFIX_DEPTH = 3
+BOUND = frozenset({"غیر", "بی", "خود", "نا", "gheir", "gheyr", "gheire", "gheyre", "bi", "khod"})
+SLIP_MAX = 5
+PHRASE_STEM = 4  # a phrase's last word shorter than this takes only «is»: «برای چیه», not
+COPULA = ("ه", "ست", "س")  # «کنتور خونمون» (our house's meter) for «کنتور خون» (the reader)
+WINDOW = 8  # words: the concepts of one rule must be said this close together
+TITLE_WORDS = 3
+VERB_ENDINGS = ("کنم", "کنید", "کنین", "کنیم", "کن", "بده", "بدم", "بدید")
+ANYWHERE = frozenset({"why", "how", "howmuch", "want", "when", "what_to_do", "meaning", "if"})
 LATIN_SUFFIX_KEYS = ("mn", "tn", "Sn", "m", "t", "S", "r", "h", "mr")
 ID_INTENTS = {
     numbers.SUBSCRIPTION: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service",
-                           "self_reading", "calculator"},
-    numbers.BILL: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service"},
-    numbers.TRACKING: {"tracking", "my_requests"},
+                           "self_reading", "calculator", "incident"},
+    numbers.BILL: {"bill", "pay", "high_bill", "chart", "my_subscriptions", "service", "incident"},
+    numbers.TRACKING: {"tracking"},  # a code names one request: follow it, not the list
 }
 SOCIAL = {"greeting", "thanks"}
 CITY_INTENTS = {"info", "calculator", "branch_fee", "service", "incident", "outage"}
@@ -102,9 +119,12 @@ class Lexicon:
     def __init__(self, data: VocabularyFile, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
         self._seen: dict[str, tuple[frozenset[str], bool]] = {}
+        self._joined_seen: dict[tuple[str, str], frozenset[str]] = {}
         self.exact: dict[str, frozenset[str]] = {}
         self.phrases: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         keys: dict[str, set[str]] = {}
+        self.canon: dict[str, frozenset[str]] = {}
+        homophones: dict[str, set[str]] = {}
         fuzzy: dict[str, set[str]] = {}
         phrases: dict[tuple[str, ...], set[str]] = {}
         for concept, forms in data.concepts.items():
@@ -117,12 +137,17 @@ class Lexicon:
                     continue
                 if len(key(joined)) >= 2:
                     keys.setdefault(key(joined), set()).add(concept)
+                if is_latin(joined):
+                    self._add(self.canon, latin_canon(joined), concept)
+                else:
+                    homophones.setdefault(homophone_key(joined), set()).add(concept)
                 if len(joined) >= 4:
                     fuzzy.setdefault(joined, set()).add(concept)
         for words, concepts in sorted(phrases.items(), key=lambda p: -len(p[0])):
             self.phrases.setdefault(words[0], []).append((words, frozenset(concepts)))
-        # A consonant key shared by forms of different concepts is ambiguous: not used.
+        # A key shared by forms of different concepts is ambiguous: not used.
         self.keys = {k: frozenset(c) for k, c in keys.items() if len(c) == 1}
+        self.homophones = {k: frozenset(c) for k, c in homophones.items() if len(c) == 1}
         self.fuzzy_forms = {f: frozenset(c) for f, c in fuzzy.items()}
         self.fuzzy_latin: dict[str, list[str]] = {}
         self.fuzzy_persian: dict[str, list[str]] = {}
@@ -195,13 +220,39 @@ class Lexicon:
         concepts, loose = found
         return frozenset() if strict and loose else concepts
 
-    def _stem(self, token: str) -> frozenset[str]:
+    def _stem(self, token: str, depth: int = SUFFIX_DEPTH) -> frozenset[str]:
+        """The concepts of a Persian word as written or with up to `depth` suffixes taken
+        off: a plural, a possessive, an object and a verb's person stack up («قبض‌هامونو»,
+        «بیاریمش», «رنگیه»). The longest known stem wins («درخواستای» is «درخواستا», the
+        plural, before «درخواست»). One suffix may leave two letters («قبضم»), more must
+        leave three («نوه» is not «نو»)."""
+        found = self.exact.get(token)
+        if found or not depth:
+            return found or frozenset()
+        best, stems, level = "", {token}, 0
+        while stems and level < depth:
+            shortest = 2 if level == 0 else 3
+            stems = {stem[:-len(suffix)] for stem in stems for suffix in SUFFIXES
+                     if stem.endswith(suffix) and len(stem) - len(suffix) >= shortest}
+            for stem in stems:
+                if len(stem) > len(best) and stem in self.exact:
+                    best = stem
+            level += 1
+        return self.exact[best] if best else frozenset()
+
+    def _latin(self, token: str) -> frozenset[str]:
+        """The concepts of a Finglish word as written, in its one spelling (`latin_canon`),
+        or with a suffix off («ghabzamoon», «darkhastaye», «kontore»)."""
         found = self.exact.get(token)
         if found:
             return found
-        for suffix in SUFFIXES:
-            if token.endswith(suffix) and len(token) - len(suffix) >= 2:
-                found = self.exact.get(token[:-len(suffix)])
+        canon = latin_canon(token)
+        found = self.canon.get(canon)
+        if found:
+            return found
+        for ending in LATIN_ENDINGS:
+            if canon.endswith(ending) and len(canon) - len(ending) >= 3:
+                found = self.canon.get(canon[:-len(ending)])
                 if found:
                     return found
         return frozenset()
@@ -212,12 +263,12 @@ class Lexicon:
         if token in self.ignore or token.isdigit():
             return frozenset(), False
         latin = is_latin(token)
-        found = self._stem(token) if not latin else self.exact.get(token, frozenset())
+        found = self._stem(token) if not latin else self._latin(token)
         if found:
             return found, False
         single = _DOUBLED.sub(r"\1", token)  # «قبضض»: a key pressed twice
         if single != token and (found := self._stem(single) if not latin else
-                                self.exact.get(single, frozenset())):
+                                self._latin(single)):
             return found, False
         if not latin:
             for prefix in PREFIXES:
@@ -225,16 +276,26 @@ class Lexicon:
                     found = self._stem(token[len(prefix):])
                     if found:
                         return found, False
+        if not latin and token in common_words():  # a word, not a typo: «نوشته» is not «نشت»
+            return frozenset(), False
+        if not latin:  # a Persian misspelling swaps homophones: «قبظ», «غبض»
+            found = self.homophones.get(homophone_key(token))
+            if found:
+                return found, True
+            if 3 <= len(token) <= SLIP_MAX:  # or hits the key beside: «قبص», «قیصم»
+                for slip in slips(token):
+                    found = self._stem(slip, SUFFIX_DEPTH - 1)
+                    if found:
+                        return found, True
         k = key(token)
-        if len(k) >= 3:  # two consonants are too few: «zade» and «ziad» share "zd"
+        if latin and len(k) >= 3:  # two consonants are too few: «zade» and «ziad» share "zd"
             found = self.keys.get(k)
             if found:
-                return found, not latin
-            if latin:
-                for tail in LATIN_SUFFIX_KEYS:
-                    if k.endswith(tail) and len(k) - len(tail) >= 2 and (
-                            found := self.keys.get(k[:-len(tail)])):
-                        return found, False
+                return found, False
+            for tail in LATIN_SUFFIX_KEYS:
+                if k.endswith(tail) and len(k) - len(tail) >= 2 and (
+                        found := self.keys.get(k[:-len(tail)])):
+                    return found, False
         if len(token) >= 4:  # a typo keeps the first letter: «امور» is not «مامور»
             choices = (self.fuzzy_latin if latin else self.fuzzy_persian).get(token[0], ())
             best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
@@ -242,10 +303,9 @@ class Lexicon:
                 return self.fuzzy_forms[best[0]], True
         return frozenset(), False
 
-    def concepts(self, tokens: list[str], strict: bool = False) -> tuple[set[str], int]:
-        """The concepts of a text's words and how many words meant something."""
-        found: set[str] = set()
-        known = 0
+    def concepts(self, tokens: list[str], strict: bool = False) -> dict[str, list[int]]:
+        """The concepts of a text's words, each with the positions of the words that say it."""
+        found: dict[str, list[int]] = {}
         skip = 0
         for i, token in enumerate(tokens):
             if skip:
@@ -254,15 +314,37 @@ class Lexicon:
             phrase = self._phrase(tokens, i)
             if phrase:
                 words, concepts = phrase
-                found |= concepts
-                known += len(words)
                 skip = len(words) - 1
-                continue
-            concepts = self.word(token, strict)
-            if concepts:
-                found |= concepts
-                known += 1
-        return found, known
+            elif i + 1 < len(tokens) and (joined := self._joined(token, tokens[i + 1])):
+                concepts, skip = joined, 1
+            else:
+                concepts = self.word(token, strict)
+            for concept in concepts:
+                found.setdefault(concept, []).append(i)
+        return found
+
+    def _joined(self, first: str, second: str) -> frozenset[str]:
+        """The concepts of one word typed as two («pey giri», «غیر مجاز», «gheire mojaz»),
+        when one half means nothing alone or the first is a bound word (غیر، بی، خود، نا)."""
+        pair = (first, second)
+        found = self._joined_seen.get(pair)
+        if found is None:
+            found = self._join(first, second)
+            if len(self._joined_seen) < CACHE_WORDS:
+                self._joined_seen[pair] = found
+        return found
+
+    def _join(self, first: str, second: str) -> frozenset[str]:
+        if first.isdigit() or second.isdigit() or is_latin(first) != is_latin(second) or \
+                first in self.ignore or second in self.ignore:
+            return frozenset()
+        if not (first in BOUND or not self.word(first, True) or not self.word(second, True)):
+            return frozenset()
+        whole = first + second
+        if is_latin(whole):
+            return self._latin(whole) or (self.keys.get(key(whole), frozenset())
+                                          if len(key(whole)) >= 4 else frozenset())
+        return self.exact.get(whole, frozenset())  # «کنتور خونمون» is not «کنتورخون»+«مون»
 
     def _phrase(self, tokens: list[str], i: int) -> tuple[tuple[str, ...], frozenset[str]] | None:
         for words, concepts in self.phrases.get(tokens[i], ()):
@@ -280,6 +362,8 @@ class Lexicon:
                     joined = "".join(tokens[i:i + size])
                     if joined in self.places:
                         return self.places[joined]
+            if token.endswith(("ه", "ی")) and token[:-1] in self.places:
+                return self.places[token[:-1]]  # «مشهده» (is Mashhad), «تبریزی»
         for token in tokens:
             if token not in self._place_keys and len(self._place_keys) < CACHE_WORDS:
                 self._place_keys[token] = (
@@ -297,8 +381,12 @@ LATIN_SUFFIXES = ("e", "a", "i", "am", "at", "ash", "o", "ye", "mo", "ro", "ha",
 def _inflected(token: str, word: str) -> bool:
     """Whether a token is the word, or the word with a suffix («عادیه» for «عادی»,
     «aloode» for «alood»)."""
-    return token == word or (token.startswith(word) and token[len(word):] in (
-        LATIN_SUFFIXES if is_latin(word) else SUFFIXES))
+    if token == word or not token.startswith(word):
+        return token == word
+    suffix = token[len(word):]
+    if is_latin(word):
+        return suffix in LATIN_SUFFIXES
+    return suffix in (SUFFIXES if len(word) >= PHRASE_STEM else COPULA)
 
 
 def _examples(data: VocabularyFile) -> list[tuple[str, str | None, str]]:
@@ -342,12 +430,40 @@ def cancel_word(text: str, lex: Lexicon | None = None) -> str | None:
     return None
 
 
-def _score(lex: Lexicon, found: set[str]) -> dict[tuple[str, str | None], float]:
+def _near(need: frozenset[str], found: dict[str, list[int]]) -> bool:
+    """Whether the concepts a rule needs are said within WINDOW words of each other: in a
+    long message «سواد زیادی ندارم … قبضم چقدره» the «زیاد» is not about the bill. Question
+    words ask about the whole message, wherever they are («… این دوره اومده ۳۵۰ نمیدونم چرا»)."""
+    need = need - ANYWHERE
+    if len(need) < 2:
+        return True
+    marks = sorted((at, concept) for concept in need for at in found[concept])
+    if marks[-1][0] - marks[0][0] < WINDOW:
+        return True
+    seen: dict[str, int] = {}
+    start = 0
+    for at, concept in marks:  # the shortest stretch that holds every needed concept
+        seen[concept] = seen.get(concept, 0) + 1
+        while len(seen) == len(need):
+            if at - marks[start][0] < WINDOW:
+                return True
+            first = marks[start][1]
+            seen[first] -= 1
+            if not seen[first]:
+                del seen[first]
+            start += 1
+    return False
+
+
+def _score(lex: Lexicon, found: dict[str, list[int]]) -> dict[tuple[str, str | None], float]:
     best: dict[tuple[str, str | None], tuple[float, int]] = {}
-    candidates = {rule.order: rule for c in found for rule in lex.rules_with.get(c, ())}
+    present = frozenset(found)
+    short = all(at[-1] < WINDOW for at in found.values())  # every rule's words are close
+    candidates = {rule.order: rule for c in present for rule in lex.rules_with.get(c, ())}
     for order in sorted(candidates):  # file order: equal scores are decided the same way always
         rule = candidates[order]
-        if rule.need <= found and not (rule.without & found):
+        if rule.need <= present and not (rule.without & present) and (
+                short or _near(rule.need, found)):
             pair = (rule.intent, rule.target)
             if pair not in best or rule.score > best[pair][0]:
                 best[pair] = (rule.score, order)
@@ -392,12 +508,26 @@ def understand(text: str, lex: Lexicon | None = None, strict: bool = False) -> U
     return result
 
 
+def _only_titles(lex: Lexicon, text: str, concept: str) -> bool:
+    """Whether every line that says `concept` is a title: at most three words and no verb
+    («پرداخت قبض», «رسید پرداخت» heading a bank app's receipt, not «پرداختش کنید»)."""
+    for line in text.splitlines():
+        words = tokens_of(line)
+        if not any(concept in lex.word(w) for w in words):
+            continue
+        if len(words) > TITLE_WORDS or any(
+                w.endswith(VERB_ENDINGS) or w.startswith(("می", "نمی")) or
+                lex.word(w) & {"want", "give"} for w in words):
+            return False
+    return True
+
+
 def _understand(text: str, lex: Lexicon, strict: bool) -> Understanding:
     ids = numbers.find_identifiers(text, lex.labels)
     rest = numbers.mask(text, ids.spans)
     quantities = numbers.find_quantities(rest, lex.quantities)
     tokens = tokens_of(rest)
-    found, _known = lex.concepts(tokens, strict)
+    found = lex.concepts(tokens, strict)
     values = dict(ids.values)
     for name, value in quantities.items():
         values.setdefault(name, value)
@@ -419,6 +549,9 @@ def _understand(text: str, lex: Lexicon, strict: bool) -> Understanding:
         result.score = best[1]
         return result
     if identifier:
+        if best and best[0] == ("pay", None) and numbers.PAYMENT in ids.values and \
+                _only_titles(lex, rest, "pay"):
+            best = ("bill", None), best[1]  # «پرداخت قبض» heading a pasted receipt
         if best and best[0][0] in ID_INTENTS[identifier]:
             result.intent, result.target = best[0]
             result.score = best[1]
@@ -450,5 +583,5 @@ def _understand(text: str, lex: Lexicon, strict: bool) -> Understanding:
         result.score = MIN_SCORE
         return result
     result.sure = False
-    result.suggestions = _suggest(lex, found, " ".join(tokens), set())
+    result.suggestions = _suggest(lex, set(found), " ".join(tokens), set())
     return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from bot.identifiers import (
     SERVICE_TYPES,
@@ -33,11 +34,14 @@ from bot.text.normalise import fold, to_ascii_digits
 
 SUBSCRIPTION, BILL, PAYMENT, TRACKING = "subscription_number", "bill_id", "payment_id", "tracking_code"
 # A run of digit groups separated by spaces or dashes («۴۰۵۱-۲۳۴-۵۶۷۸», «1100 0200 0000 15»).
-_RUN = re.compile(r"\d+(?:[ \t\-–—_]{1,2}\d+)*")
+_RUN = re.compile(r"\d+(?:[ \t\u00a0\u2009\u202f\u200c\-‐‑‒–—−_]{1,2}\d+)*")
 _GROUP = re.compile(r"\d+")
 _MOBILE = re.compile(r"^(?:0|98|0098)?9\d{9}$")
 _QUANTITY = re.compile(r"(?<![\d.,٫٬/])(\d{1,7})(?:[.٫](\d{1,3}))?(?![\d,٬/])")
 _LABEL_WINDOW = 40
+READING_WORDS = 5  # «کنتور ما الان رو ۱۲۳۴ هست»: the meter word a few words before
+_TITLE_WORDS = 4  # a line of a label only
+_AFTER_WINDOW = 12  # characters (folded) between a number and a label after it
 _MIN_ID, _MAX_ID = 6, 26
 
 
@@ -84,17 +88,42 @@ class _Run:
     label: str | None
 
 
+@cache
+def _kinds(labels: Labels) -> tuple[tuple[str, str], ...]:
+    """(kind, label word) for every label; a label of two words also written as one
+    («شناسه‌قبض» folds to «شناسهقبض»)."""
+    out = []
+    for kind in ("subscription", "bill", "payment", "tracking", "other"):
+        for word in getattr(labels, kind):
+            out.append((kind, word))
+            if " " in word:
+                out.append((kind, word.replace(" ", "")))
+    return tuple(out)
+
+
 def _label(before: str, labels: Labels) -> str | None:
     """The label closest before a number on its line, or None."""
     best, where = None, -1
-    for kind, words in (("subscription", labels.subscription), ("bill", labels.bill),
-                        ("payment", labels.payment), ("tracking", labels.tracking),
-                        ("other", labels.other)):
-        for word in words:
-            at = before.rfind(word)
-            if at >= 0 and at + len(word) > where:  # the label that ends last: the longest
-                best, where = kind, at + len(word)
+    for kind, word in _kinds(labels):
+        at = before.rfind(word)
+        if at >= 0 and at + len(word) > where:  # the label that ends last: the longest
+            best, where = kind, at + len(word)
     return best
+
+
+def _label_after(after: str, labels: Labels) -> str | None:
+    """A label right after a number that has none before it, on its line, naming no other
+    number («۱۲۳۴۵۶۷۸ شماره اشتراکمه», «۲۵۰۰۰۰۰ ریال»): the one that starts first."""
+    best, where = None, _AFTER_WINDOW
+    for kind, word in _kinds(labels):
+        at = after.find(word)
+        if 0 <= at < where or (at == where and best is not None and kind == best):
+            best, where = kind, at
+    return best
+
+
+def _digits(run: str) -> str:
+    return "".join(_GROUP.findall(run))
 
 
 def _runs(text: str, labels: Labels) -> list[_Run]:
@@ -108,7 +137,18 @@ def _runs(text: str, labels: Labels) -> list[_Run]:
         line_start = text.rfind("\n", 0, match.start()) + 1
         start = max(line_start, previous, match.start() - _LABEL_WINDOW)
         before = fold(text[start:match.start()])
-        runs.append(_Run(digits, groups, match.start(), match.end(), _label(before, labels)))
+        label = _label(before, labels)
+        if label is None and not before.strip() and line_start > previous:
+            # a bank app's layout: the label alone on the line above («شناسه قبض\n۱۲۳…»)
+            above = fold(text[text.rfind("\n", 0, line_start - 1) + 1:line_start - 1])
+            if len(above.split()) <= _TITLE_WORDS and above.strip() and not _GROUP.search(above):
+                label = _label(above, labels)
+        if label is None:
+            line_end = text.find("\n", match.end())
+            after = text[match.end():line_end if line_end >= 0 else len(text)]
+            if not any(len(_digits(run)) >= _MIN_ID for run in _RUN.findall(after)):
+                label = _label_after(fold(after), labels)
+        runs.append(_Run(digits, groups, match.start(), match.end(), label))
         previous = match.end()
     return runs
 
@@ -207,6 +247,8 @@ def find_identifiers(text: str, labels: Labels) -> Numbers:
             if not any(k in out.values for k in (BILL, SUBSCRIPTION, TRACKING)):
                 out.values.update(ordered[0])
                 out.alternatives += ordered[1:]
+            elif run.label in _BY_LABEL and not set(found) & out.values.keys():
+                out.values.update(found)  # «شماره اشتراک: …» beside the bill's pair in an SMS
             out.spans.append((run.start, run.end))
         elif other_service:
             out.other_service = out.other_service or other_service
@@ -239,8 +281,8 @@ def _starts(text: str, words: tuple[str, ...]) -> bool:
     return any(text == w or text.startswith(w + " ") for w in words)
 
 
-def _ends(text: str, words: tuple[str, ...]) -> bool:
-    last = text.split()[-3:]
+def _ends(text: str, words: tuple[str, ...], size: int = 3) -> bool:
+    last = text.split()[-size:]
     return any(w in last for w in words) or any(" ".join(last).endswith(w) for w in words)
 
 
@@ -267,7 +309,7 @@ def find_quantities(text: str, words: Quantities) -> dict[str, str]:
             if litres >= 1000 and not fraction:
                 value = litres / 1000
                 out.setdefault("consumption", str(int(value)) if value.is_integer() else str(value))
-        elif before and _ends(before, words.reading) and not fraction:
+        elif before and _ends(before, words.reading, READING_WORDS) and not fraction:
             out.setdefault("reading", number)
         elif before and _ends(before, words.use):
             out.setdefault("consumption", number)

@@ -1,4 +1,4 @@
--- PostgreSQL twin of sqlite/012_import_staging.sql (types as in 001_core.sql).
+-- PostgreSQL twin of sqlite/013_import_staging.sql (types as in 001_core.sql).
 -- Staging for imports (bot/store/imports.py): an import writes the rows of its file here
 -- in short batches, checks them against each other and the subscribers on file with a few
 -- set-based queries, and only then copies them (again in short batches) into subscribers.
