@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import resource
 import time
@@ -68,13 +69,21 @@ def write_csv(path: Path, size: int) -> None:
             writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
 
 
-async def import_run(folder: Path, size: int) -> dict[str, float]:
-    """Write the CSV, import it into an empty database; return the timings."""
+def _rows_in(path: Path) -> int:
+    """Data rows of a CSV written by write_csv (one line each)."""
+    with path.open("rb") as lines:
+        return sum(1 for _ in lines) - 1
+
+
+async def import_run(folder: Path, size: int, reuse_csv: bool = False) -> dict[str, float]:
+    """Write the CSV (or reuse the one there, `reuse_csv`), import it into an empty
+    database; return the timings."""
     csv_path, db_path = folder / "subscribers.csv", folder / "import.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    write_csv(csv_path, size)
+    if not reuse_csv or not csv_path.exists() or _rows_in(csv_path) != size:
+        write_csv(csv_path, size)
     written = time.perf_counter()
     store = await SqliteStore(db_path).open()
     try:
@@ -87,6 +96,7 @@ async def import_run(folder: Path, size: int) -> dict[str, float]:
     return {"import_rows": size, "csv_seconds": round(written - started, 1),
             "import_seconds": round(imported - written, 1),
             "import_rows_per_second": round(size / (imported - written)),
+            "load_average": os.getloadavg()[0],
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
@@ -97,7 +107,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     if not args.skip_generate:
         figures |= await build(args.database, args.size, args.full, args.periods)
     if not args.skip_import:
-        figures |= await import_run(OUT, args.import_size or args.size)
+        figures |= await import_run(OUT, args.import_size or args.size, args.reuse_csv)
     return figures
 
 
@@ -112,6 +122,8 @@ def main() -> None:
     parser.add_argument("--import-size", type=int, default=None)
     parser.add_argument("--skip-generate", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--reuse-csv", action="store_true",
+                        help="import bench/out/subscribers.csv again if it has --import-size rows")
     args = parser.parse_args()
     figures = asyncio.run(main_async(args))
     (OUT / "data.json").write_text(json.dumps(figures, indent=2))

@@ -38,6 +38,7 @@ from bot.store.interface import Store
 
 log = logging.getLogger(__name__)
 _PICKLE = pickle.HIGHEST_PROTOCOL
+_EMPTY = pickle.dumps({}, _PICKLE)  # rows written before empty dicts were deleted
 
 
 def _owners(kind: str, key: tuple[Any, ...]) -> set[int]:
@@ -70,7 +71,7 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
 
     async def _rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]:
         await self.store.open()
-        return await self.store.ptb_rows(kind, name)
+        return await self.store.ptb_rows(kind, name, skip=_EMPTY)
 
     async def _set_aside(self, kind: str, key: tuple[Any, ...], data: bytes,
                          exc: Exception) -> None:
@@ -92,6 +93,12 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
                 continue
             loaded[int(key)] = value
         return loaded
+
+    def _buffer_dict(self, kind: str, key: int, data: dict) -> None:
+        """Buffer a user's or chat's data; an empty one is a deletion, so the users with no
+        data are neither stored nor loaded at start-up (issue 16, item 5): PTB gives each of
+        them a fresh empty dict when they write again."""
+        self._pending[(kind, (key,))] = pickle.dumps(data, _PICKLE) if data else None
 
     async def _load_single(self, kind: str) -> Any:
         rows = await self._rows(kind)
@@ -130,11 +137,11 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
                 del self._busy[owner]
 
     async def get_user_data(self) -> dict[int, dict]:
-        """All stored user_data."""
+        """All stored, non-empty user_data."""
         return await self._load_map("user_data")
 
     async def get_chat_data(self) -> dict[int, dict]:
-        """All stored chat_data."""
+        """All stored, non-empty chat_data."""
         return await self._load_map("chat_data")
 
     async def get_bot_data(self) -> dict:
@@ -168,11 +175,11 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         """Buffer one user's user_data."""
-        self._pending[("user_data", (user_id,))] = pickle.dumps(data, _PICKLE)
+        self._buffer_dict("user_data", user_id, data)
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
         """Buffer one chat's chat_data."""
-        self._pending[("chat_data", (chat_id,))] = pickle.dumps(data, _PICKLE)
+        self._buffer_dict("chat_data", chat_id, data)
 
     async def update_bot_data(self, data: dict) -> None:
         """Buffer bot_data when it changed since the last write."""

@@ -292,8 +292,7 @@ async def confirm(update: Update, ctx: Ctx) -> int:
     except (notices.OutageError, KeyError):
         await reply(update, t("ops.outage_error_past"))
         return END
-    async with ctx.store.unit() as uow:
-        _, count = await notices.enqueue_outage(uow, outage, _actor(update))
+    _, count = await notices.enqueue_outage(ctx.store, outage, _actor(update))
     await reply(update, t("ops.outage_sent", count=count))
     return END
 

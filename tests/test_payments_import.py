@@ -118,3 +118,25 @@ async def test_the_command_line(running, settings, tmp_path, capsys, monkeypatch
         assert (await store.bill(bill.id)).payment_ref == "Z1"
     finally:
         await store.close()
+
+
+async def test_one_row_per_transaction_keeps_all_or_nothing_and_resumes(running, tmp_path):
+    """In batches (here of one row), a bad last row still keeps nothing; a run stopped
+    after its first batch is finished by the same file again, nobody told twice."""
+    from bot.payments import reconcile
+    from bot.tools.importer import read_csv
+
+    store = running.store
+    _, bill, request = await setting(running)
+    good = [f"{bill.bill_id},{bill.payment_id},{bill.payable},1404/02/30,R1",
+            f"{request.invoice_bill_id},{request.invoice_payment_id},2750000,1404/03/01,R2"]
+    bad = write(tmp_path, [*good, f"{bill.bill_id},{bill.payment_id},1,1404/02/30,R3"])
+    rows = list(read_csv(bad, reconcile.REQUIRED, ()))
+    outcome = await reconcile.apply(store, rows, batch=1)
+    assert outcome.imported == 0 and [line for line, _ in outcome.rejected] == [4]
+    assert await store.payments_of(bill_row_id=bill.id) == []
+    first = list(read_csv(write(tmp_path, good[:1], "first.csv"), reconcile.REQUIRED, ()))
+    assert (await reconcile.apply(store, first, batch=1)).imported == 1  # "stopped" here
+    report = await import_payments(store, write(tmp_path, good, "all.csv"))
+    assert (report.imported, report.skipped, report.rejected) == (1, 1, [])
+    assert len(await outbox_of(running, CHAT, "receipt")) == 1

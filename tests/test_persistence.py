@@ -205,3 +205,21 @@ async def test_an_untold_user_is_still_told_after_another_restart(settings, stor
     replies = await SimUser(app3, api, 96).send("سلام")
     assert [r.text for r in replies] == [t("errors.state_lost")]
     await app3.shutdown()
+
+
+async def test_users_with_nothing_in_progress_are_neither_stored_nor_loaded(settings, store,
+                                                                             api):
+    """Issue 16 item 5: an empty user_data is deleted, not stored; a row stored empty
+    before is not loaded at start-up; a user with a draft still is."""
+    empty = pickle.dumps({}, pickle.HIGHEST_PROTOCOL)  # as the bot stored it before
+    await store.save_ptb_state([("user_data", (5150,), empty)])
+    app = await start_app(settings, store, api)
+    idle, busy = SimUser(app, api, 5151), SimUser(app, api, 5152)
+    await idle.send("/probe")
+    await idle.send("/cancel")  # its draft popped: nothing left
+    await busy.send("/probe")
+    await busy.send("نرگس")
+    await app.shutdown()
+    assert [key for key, _ in await store.ptb_rows("user_data")] == [5150, 5152]
+    loaded = await StorePersistence(store).get_user_data()
+    assert sorted(loaded) == [5152] and loaded[5152]["probe"] == {"name": "نرگس"}

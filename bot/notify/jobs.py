@@ -51,8 +51,7 @@ def notifier_for(app: Application, deps: JobDeps) -> Notifier:
 async def run_reminders(store: Store, settings: Settings, today: dt.date | None = None) -> int:
     """Queue the payment reminders due today (once per bill and chat); how many were queued."""
     day = today or now_utc().astimezone(TEHRAN).date()
-    async with store.unit() as uow:
-        return await notices.enqueue_due_reminders(uow, day, settings.reminder_days)
+    return await notices.enqueue_due_reminders(store, day, settings.reminder_days)
 
 
 def _deps(ctx: CallbackContext) -> JobDeps:

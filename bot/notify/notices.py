@@ -9,6 +9,7 @@ chats that proved ownership of the subscription (verified links, not blocked).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -17,13 +18,19 @@ from decimal import Decimal
 from typing import Any
 
 from bot.identifiers import format_code
+from bot.store.interface import Store
 from bot.store.models import Subscriber
+from bot.store.outbox import NewMessage
 from bot.store.unit import Unit
 from bot.text import fmt
 from bot.text.fmt import now_utc
 from bot.text.i18n import t
 from bot.text.normalise import to_ascii_digits
 from tariffs import TariffError, above_pattern, list_schedules, pattern_for
+
+BATCH = 100  # rows a job formats and writes at a time: the loop and the writer are held
+# for a few milliseconds each time (docs/performance.md, bill day)
+PAUSE = 0.01  # seconds a job leaves to the handlers between two batches
 
 # A reading or bill is "far above the pattern" when its use exceeds the allowed use
 # (pattern × units × days / 30, or the contract capacity for non-household use) by this
@@ -243,18 +250,31 @@ async def linked_by_bill(uow: Unit, subscriber_id: int, number: str,
     return queued
 
 
-async def enqueue_due_reminders(uow: Unit, today: dt.date, days: int) -> int:
+async def enqueue_due_reminders(store: Store, today: dt.date, days: int,
+                                batch: int = BATCH) -> int:
     """Remind of every unpaid bill due within `days` days from `today` (once per bill and
-    chat: a missed day is caught up, a repeated run sends nothing twice)."""
-    queued = 0
-    for due, number in await uow.unpaid_bills_due(today, today + dt.timedelta(days=days)):
-        bill = vars(due)
-        text = _sms(t("notify.reminder", **_bill_params(number, bill)))
-        for chat_id in await uow.verified_chats(due.subscriber_id):
-            if await uow.enqueue(chat_id=chat_id, kind="reminder", text=text,
-                                 reply_markup=_bill_markup(bill),
-                                 dedupe_key=f"reminder:{bill['id']}:{chat_id}"):
-                queued += 1
+    chat: a missed day is caught up, a repeated run sends nothing twice).
+
+    The targets are read page by page outside any transaction and each page is queued in
+    its own short unit, so the handlers' writes wait for one page at most, memory holds
+    one page, and a run stopped half-way (cancelled, killed) is finished by the next run:
+    the dedupe keys skip what was already queued."""
+    queued, after = 0, 0
+    last = today + dt.timedelta(days=days)
+    while after is not None:
+        page, after = await store.reminder_page(today, last, after, batch)
+        messages = []
+        for index, (due, number, chat_id) in enumerate(page):
+            if index % 10 == 9:
+                await asyncio.sleep(0)  # let the handlers' updates through between texts
+            bill = vars(due)
+            messages.append(NewMessage(
+                chat_id, "reminder", _sms(t("notify.reminder", **_bill_params(number, bill))),
+                reply_markup=_bill_markup(bill), dedupe_key=f"reminder:{bill['id']}:{chat_id}"))
+        if messages:
+            async with store.unit() as uow:  # the texts are ready: the writer is held briefly
+                queued += await uow.enqueue_batch(messages)
+            await asyncio.sleep(PAUSE)
     return queued
 
 
@@ -327,16 +347,27 @@ def outage_text(outage: Outage) -> str:
                   end=fmt.jalali_datetime(outage.end), reason=outage.reason))
 
 
-async def enqueue_outage(uow: Unit, outage: Outage, actor: str) -> tuple[int, int]:
-    """Record the outage in the audit trail and queue its notice to every chat of the area.
-    Returns (audit id, messages queued)."""
-    event = await uow.add_audit(actor, "outage", {
-        "city": outage.city, "zone": outage.zone, "start": outage.start.isoformat(),
-        "end": outage.end.isoformat(), "reason": outage.reason})
-    chats = await uow.outage_chats(outage.city, outage.zone)
-    await uow.enqueue_many(kind="outage", text=outage_text(outage),
-                           chats=[(chat_id, f"outage:{event}:{chat_id}") for chat_id in chats])
-    return event, len(chats)
+async def enqueue_outage(store: Store, outage: Outage, actor: str,
+                         batch: int = BATCH) -> tuple[int, int]:
+    """Record the outage in the audit trail and queue its notice to every chat of the area,
+    a page of chats per short unit. Returns (audit id, messages queued).
+
+    The dedupe key names the outage by its area and times, not by the audit row, so
+    announcing it again (after a stop half-way, or twice by mistake) reaches only the chats
+    not reached yet."""
+    async with store.unit() as uow:
+        event = await uow.add_audit(actor, "outage", {
+            "city": outage.city, "zone": outage.zone, "start": outage.start.isoformat(),
+            "end": outage.end.isoformat(), "reason": outage.reason})
+    text, queued, after = outage_text(outage), 0, 0
+    ident = f"outage:{outage.city}:{outage.zone}:{outage.start.isoformat()}:" \
+            f"{outage.end.isoformat()}"
+    while chats := await store.outage_chat_page(outage.city, outage.zone, after, batch):
+        async with store.unit() as uow:
+            queued += await uow.enqueue_many(kind="outage", text=text, chats=[
+                (chat_id, f"{ident}:{chat_id}") for chat_id in chats])
+        after = chats[-1]
+    return event, queued
 
 
 # The outage reason an operator may type (bot and CLI): the notice is an SMS-like message,

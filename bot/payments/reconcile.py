@@ -7,13 +7,15 @@ is due, it pays something already paid (with another reference) or a closed requ
 moment is not a time or lies in the future, or it repeats another row's reference or
 payable. A reference already recorded is skipped (importing a file twice changes nothing).
 
-Everything is applied in ONE transaction (bot/payments/ledger.py writes each payment with
-its receipt and, for a request waiting for payment, its stage move): with any rejected row
-nothing is kept, unless `accept_valid`.
+Rows are applied in batches of BATCH, each one short transaction (bot/payments/ledger.py
+writes each payment with its receipt and, for a request waiting for payment, its stage
+move), after a first pass that applies and rolls back every batch to find the rejected
+rows: with any rejected row nothing is kept, unless `accept_valid`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -30,6 +32,7 @@ REQUIRED = ("bill_id", "payment_id", "amount", "paid_at", "reference")
 MAX_AMOUNT = 10**15  # rials, as the bills import (bot/tools/importer.py MAX_RIALS)
 CHANNEL = "bank"
 MAX_REFERENCE = 64
+BATCH = 500  # rows per transaction: the handlers wait for one batch at most
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _REASONS = {
     "not_found": "no bill or invoice has this bill ID and payment ID",
@@ -121,35 +124,56 @@ def _reason(error: PaymentError) -> str:
 
 
 async def apply(store: Store, rows: Iterable[tuple[int, dict[str, str]]], *,
-                accept_valid: bool = False, now: dt.datetime | None = None) -> Outcome:
-    """Validate and record every row in one transaction (see the module doc)."""
+                accept_valid: bool = False, now: dt.datetime | None = None,
+                batch: int = BATCH) -> Outcome:
+    """Validate and record every row (see the module doc), `batch` rows per transaction.
+
+    First every batch is applied and rolled back, to find the rejected rows without
+    holding the writer for the whole file; then, when none was rejected (or
+    `accept_valid`), the valid rows are applied for real, a batch per short unit. A row
+    that fails only then (its bill was paid in the chat meanwhile) is reported rejected
+    and the others are kept. A run stopped half-way is finished by importing the same
+    file again: the references already recorded are skipped."""
     moment = now or now_utc()
+    rows = list(rows)
+    check = await _pass(store, rows, moment, batch, keep=False)
+    if check.rejected and not accept_valid:
+        return Outcome(rejected=check.rejected)
+    rejected = {line for line, _ in check.rejected}
+    outcome = await _pass(store, [r for r in rows if r[0] not in rejected], moment, batch,
+                          keep=True)
+    outcome.rejected = sorted(check.rejected + outcome.rejected)
+    return outcome
+
+
+async def _pass(store: Store, rows: list[tuple[int, dict[str, str]]], moment: dt.datetime,
+                batch: int, *, keep: bool) -> Outcome:
+    """Apply the rows a batch per unit, committed when `keep`, else rolled back."""
     outcome = Outcome()
     seen_refs: dict[str, int] = {}
     seen_ids: dict[tuple[str, str], int] = {}
-    try:
-        async with store.unit() as uow:
-            for line, raw in rows:
-                payment, reasons = parse_row(raw, moment)
-                if payment is not None:
-                    reasons = _repeats(payment, line, seen_refs, seen_ids)
-                if payment is None or reasons:
-                    outcome.rejected.append((line, reasons))
-                    continue
-                try:
-                    recorded = await record_in(uow, payment, strict=True)
-                except PaymentError as exc:
-                    outcome.rejected.append((line, [_reason(exc)]))
-                    continue
-                if recorded.new:
-                    outcome.imported += 1
-                    outcome.recorded.append(recorded)
-                else:
-                    outcome.skipped += 1
-            if outcome.rejected and not accept_valid:
-                raise _Rollback
-    except _Rollback:
-        outcome.imported, outcome.recorded = 0, []
+    for start in range(0, len(rows), batch):
+        with contextlib.suppress(_Rollback):
+            async with store.unit() as uow:
+                for line, raw in rows[start:start + batch]:
+                    payment, reasons = parse_row(raw, moment)
+                    if payment is not None:
+                        reasons = _repeats(payment, line, seen_refs, seen_ids)
+                    if payment is None or reasons:
+                        outcome.rejected.append((line, reasons))
+                        continue
+                    try:
+                        recorded = await record_in(uow, payment, strict=True)
+                    except PaymentError as exc:
+                        outcome.rejected.append((line, [_reason(exc)]))
+                        continue
+                    if recorded.new:
+                        outcome.imported += 1
+                        outcome.recorded.append(recorded)
+                    else:
+                        outcome.skipped += 1
+                if not keep:
+                    raise _Rollback
     return outcome
 
 

@@ -8,6 +8,7 @@ from typing import Self
 
 from bot.store.core import CoreQueries
 from bot.store.engine import Database
+from bot.store.imports import ImportQueries
 from bot.store.leadership import LeadershipQueries
 from bot.store.limits import LimitQueries
 from bot.store.operations import OperationsQueries
@@ -22,7 +23,7 @@ from bot.store.unknown_texts import UnknownTextQueries
 
 class SqlStore(CoreQueries, OutboxQueries, OperationsQueries, RequestQueries, PaymentQueries,
                UnknownTextQueries, PtbStateQueries, QuarantineQueries, LimitQueries,
-               LeadershipQueries):
+               LeadershipQueries, ImportQueries):
     """The bot's store; SqliteStore and PostgresStore give it its engine."""
 
     db: Database

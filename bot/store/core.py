@@ -127,15 +127,43 @@ async def area_chat_ids(reader: Reader, city: str, zone: int | None) -> list[int
     return [int(r[0]) for r in await reader.fetchall(sql + " ORDER BY l.chat_id", params)]
 
 
-async def unpaid_bills_due(reader: Reader, first: dt.date, last: dt.date
-                           ) -> list[tuple[Bill, str]]:
-    """Unpaid bills due from `first` to `last` (both included), each with its
-    subscription number."""
-    sql = ("SELECT b.*, s.subscription_number FROM bills b JOIN subscribers s"
-           " ON s.id = b.subscriber_id WHERE b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
-           " ORDER BY b.id")
-    rows = await reader.fetchall(sql, (first.isoformat(), last.isoformat()))
-    return [(Bill.from_row(r), str(r["subscription_number"])) for r in rows]
+async def reminder_page(reader: Reader, first: dt.date, last: dt.date, after: int, limit: int
+                        ) -> tuple[list[tuple[Bill, str, int]], int | None]:
+    """One page of reminders to queue: the next `limit` verified links (by subscription,
+    after subscriber id `after`) with each unpaid bill of theirs due from `first` to `last`,
+    as (bill, subscription number, chat), and the subscriber id the page ends at (None:
+    no link is left). It is driven by the links, a few thousand, not by the bills, which
+    can be a million on bill day; read outside any write transaction."""
+    row = await reader.fetchone(
+        "SELECT subscriber_id FROM links WHERE verified_at IS NOT NULL AND subscriber_id > ?"
+        " ORDER BY subscriber_id LIMIT 1 OFFSET ?", (after, limit - 1))
+    end = int(row[0]) if row else None
+    bound = "" if end is None else " AND l.subscriber_id <= ?"
+    sql = ("SELECT b.*, s.subscription_number, l.chat_id AS reminder_chat FROM links l"
+           " JOIN chats c ON c.chat_id = l.chat_id AND c.blocked = 0"
+           " JOIN bills b ON b.subscriber_id = l.subscriber_id"
+           " JOIN subscribers s ON s.id = b.subscriber_id"
+           f" WHERE l.verified_at IS NOT NULL AND l.subscriber_id > ?{bound}"
+           " AND b.paid_at IS NULL AND b.due_date BETWEEN ? AND ?"
+           " ORDER BY l.subscriber_id, l.chat_id, b.id")
+    params = (after, *(() if end is None else (end,)), first.isoformat(), last.isoformat())
+    rows = await reader.fetchall(sql, params)
+    return ([(Bill.from_row(r), str(r["subscription_number"]), int(r["reminder_chat"]))
+             for r in rows], end)
+
+
+async def area_chat_page(reader: Reader, city: str, zone: int | None, after: int,
+                         limit: int) -> list[int]:
+    """The next `limit` chats of `area_chat_ids` above chat id `after`, in order."""
+    sql = ("SELECT DISTINCT l.chat_id FROM links l JOIN subscribers s ON s.id = l.subscriber_id"
+           " JOIN chats c ON c.chat_id = l.chat_id WHERE s.city=? AND l.verified_at IS NOT NULL"
+           " AND c.blocked=0 AND l.chat_id > ?")
+    params: list[Any] = [city, after]
+    if zone is not None:
+        sql += " AND s.zone=?"
+        params.append(zone)
+    rows = await reader.fetchall(sql + " ORDER BY l.chat_id LIMIT ?", (*params, limit))
+    return [int(r[0]) for r in rows]
 
 
 async def subscriber_where(reader: Reader, column: str, value: Any) -> Subscriber | None:
@@ -168,8 +196,8 @@ class CoreQueries:
 
     async def chat(self, chat_id: int) -> Chat | None:
         """A chat by id."""
-        row = await self.db.fetchone("SELECT * FROM chats WHERE chat_id=?", (chat_id,))
-        return Chat.from_row(row) if row else None
+        rows = await self.db.lookup("SELECT * FROM chats WHERE chat_id=?", (chat_id,))
+        return Chat.from_row(rows[0]) if rows else None
 
     async def set_verified_phone(self, chat_id: int, phone: str) -> None:
         """Store the phone the user proved by sharing their own contact."""
@@ -201,7 +229,10 @@ class CoreQueries:
         return await self._one_subscriber("bill_id", bill_id)
 
     async def _one_subscriber(self, column: str, value: Any) -> Subscriber | None:
-        return await subscriber_where(self.db, column, value)
+        if column not in {"id", "subscription_number", "bill_id"}:
+            raise ValueError(column)
+        rows = await self.db.lookup(f"SELECT * FROM subscribers WHERE {column}=?", (value,))
+        return Subscriber.from_row(rows[0]) if rows else None
 
     async def add_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert subscribers in one transaction; all or nothing. Returns the count."""
@@ -239,12 +270,12 @@ class CoreQueries:
         """Bills of a subscriber, newest first."""
         sql = ("SELECT * FROM bills WHERE subscriber_id=? ORDER BY year DESC, period DESC "
                "LIMIT ? OFFSET ?")
-        return [Bill.from_row(r) for r in await self.db.fetchall(sql, (subscriber_id, limit, offset))]
+        return [Bill.from_row(r) for r in await self.db.lookup(sql, (subscriber_id, limit, offset))]
 
     async def bill(self, bill_row_id: int) -> Bill | None:
         """One bill by its row id."""
-        row = await self.db.fetchone("SELECT * FROM bills WHERE id=?", (bill_row_id,))
-        return Bill.from_row(row) if row else None
+        rows = await self.db.lookup("SELECT * FROM bills WHERE id=?", (bill_row_id,))
+        return Bill.from_row(rows[0]) if rows else None
 
     # readings ----------------------------------------------------------------
     async def add_reading(
@@ -270,8 +301,8 @@ class CoreQueries:
     async def last_reading(self, subscriber_id: int) -> Reading | None:
         """The latest reading of any source."""
         sql = "SELECT * FROM readings WHERE subscriber_id=? ORDER BY read_on DESC, id DESC LIMIT 1"
-        row = await self.db.fetchone(sql, (subscriber_id,))
-        return Reading.from_row(row) if row else None
+        rows = await self.db.lookup(sql, (subscriber_id,))
+        return Reading.from_row(rows[0]) if rows else None
 
     # links -------------------------------------------------------------------
     async def link_subscription(self, chat_id: int, subscriber_id: int, nickname: str) -> None:
@@ -301,7 +332,7 @@ class CoreQueries:
         """The subscriptions linked to a chat, in the order they were added."""
         sql = ("SELECT s.*, l.nickname, l.verified_at, l.proof FROM links l JOIN subscribers s"
                " ON s.id = l.subscriber_id WHERE l.chat_id=? ORDER BY l.created_at, s.id")
-        rows = await self.db.fetchall(sql, (chat_id,))
+        rows = await self.db.lookup(sql, (chat_id,))
         return [Link(chat_id, Subscriber.from_row(r), r["nickname"], bool(r["verified_at"]),
                      r["proof"]) for r in rows]
 
@@ -320,3 +351,16 @@ class CoreQueries:
         """Every verified, unblocked chat linked to a subscription in the city (and zone):
         who a planned outage notice would reach."""
         return await area_chat_ids(self.db, city, zone)
+
+    async def reminder_page(self, first: dt.date, last: dt.date, after: int = 0,
+                            limit: int = 500
+                            ) -> tuple[list[tuple[Bill, str, int]], int | None]:
+        """(bill, subscription number, chat) to remind for the next `limit` verified links
+        after subscriber `after`, and where the page ends (None: the last page); see
+        core.reminder_page."""
+        return await reminder_page(self.db, first, last, after, limit)
+
+    async def outage_chat_page(self, city: str, zone: int | None, after: int = 0,
+                               limit: int = 500) -> list[int]:
+        """`outage_chats` page by page: the next `limit` chats above `after`."""
+        return await area_chat_page(self.db, city, zone, after, limit)

@@ -87,6 +87,17 @@ class Database(Reader, Protocol):
         or cancellation; the connection is never left inside it."""
         ...
 
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """The rows of a read by an index (a few rows), by the engine's cheapest path
+        (SQLite: in the loop's thread); the same as `fetchall` otherwise."""
+        ...
+
+    async def write_batch(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]
+                          ) -> None:
+        """Run each statement for each of its rows, in ONE transaction and as few round
+        trips as the engine allows (SQLite: one hand-off to the writer's thread)."""
+        ...
+
     def snapshot(self) -> AbstractAsyncContextManager[Connection]:
         """A read-only transaction: every query in it sees the same moment."""
         ...

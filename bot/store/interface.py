@@ -8,7 +8,7 @@ tables is a store method, or a unit of work (`store.unit()`, bot/store/unit.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -70,6 +70,11 @@ class CoreStore(Protocol):
     async def link(self, chat_id: int, subscriber_id: int) -> Link | None: ...
     async def verified_chats(self, subscriber_id: int) -> list[int]: ...
     async def outage_chats(self, city: str, zone: int | None) -> list[int]: ...
+    async def reminder_page(self, first: dt.date, last: dt.date, after: int = 0,
+                            limit: int = 500
+                            ) -> tuple[list[tuple[Bill, str, int]], int | None]: ...
+    async def outage_chat_page(self, city: str, zone: int | None, after: int = 0,
+                               limit: int = 500) -> list[int]: ...
 
 
 class OutboxStore(Protocol):
@@ -160,7 +165,8 @@ class PtbStateStore(Protocol):
     """The bytes behind PTB's persistence (bot/store/ptb_state.py) and the rows of it that
     could not be read (bot/store/quarantine.py)."""
 
-    async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]: ...
+    async def ptb_rows(self, kind: str, name: str | None = None, *,
+                       skip: bytes | None = None) -> list[tuple[Any, bytes]]: ...
     async def save_ptb_state(
         self, writes: Iterable[tuple[str, tuple[Any, ...], bytes | None]],
         handled_updates: Collection[int] = (),
@@ -189,6 +195,19 @@ class LeadershipStore(Protocol):
     async def record_job_run(self, name: str, slot: str) -> bool: ...
 
 
+class ImportStore(Protocol):
+    """Staged imports of subscribers (bot/store/imports.py)."""
+
+    async def stage_subscribers(self, run: str,
+                                rows: Sequence[tuple[int, bool, Mapping[str, Any]]]
+                                ) -> None: ...
+    async def staged_subscriber_problems(self, run: str
+                                         ) -> list[tuple[int, str, int | None]]: ...
+    async def reject_staged(self, run: str, lines: Sequence[int]) -> None: ...
+    async def copy_staged_subscribers(self, run: str) -> int: ...
+    async def clear_staged(self, run: str) -> None: ...
+
+
 class Store(CoreStore, OutboxStore, OperationsStore, RequestStore, PaymentStore,
-            UnknownTextStore, PtbStateStore, LimitStore, LeadershipStore, Protocol):
+            UnknownTextStore, PtbStateStore, LimitStore, LeadershipStore, ImportStore, Protocol):
     """Everything the handlers, the notifier and the CLI may ask of the store."""

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.store.engine import Connection, Database
+from bot.store.engine import Database
 from bot.text.fmt import now_utc
 
 MEMORY = ":memory:"
@@ -163,13 +163,14 @@ class LeadershipQueries:
                 (name, slot, now_utc().isoformat())) == 1
 
 
-async def record_handled(conn: Connection, update_ids: list[int]) -> None:
-    """Inside a transaction: these updates are handled; prune old ids now and then."""
+def handled_statements(update_ids: list[int]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The writes that record these updates as handled (for `Database.write_batch`, in the
+    transaction of the state they produced); old ids are pruned now and then."""
     now = now_utc().isoformat()
-    await conn.executemany(
+    statements: list[tuple[str, list[tuple[Any, ...]]]] = [(
         "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?)"
-        " ON CONFLICT (update_id) DO NOTHING", [(u, now) for u in update_ids])
-    newest = max(update_ids)
+        " ON CONFLICT (update_id) DO NOTHING", [(u, now) for u in update_ids])]
     if any(u % PRUNE_EVERY == 0 for u in update_ids):
-        await conn.execute("DELETE FROM handled_updates WHERE update_id < ?",
-                           (newest - KEEP_HANDLED,))
+        statements.append(("DELETE FROM handled_updates WHERE update_id < ?",
+                           [(max(update_ids) - KEEP_HANDLED,)]))
+    return statements

@@ -207,6 +207,21 @@ class PostgresDatabase:
         cancellation, and the connection reset or replaced before it is used again."""
         return self._transaction("read_committed", readonly=False)
 
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """An index read: the same as `fetchall` (asyncpg works in the loop's thread)."""
+        return await self.fetchall(sql, params)
+
+    async def write_batch(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]
+                          ) -> None:
+        """Run each statement for each of its rows in one transaction (asyncpg works in
+        the loop's thread: there is no hand-off to save)."""
+        work = [(sql, rows) for sql, rows in statements if rows]
+        if not work:
+            return
+        async with self.transaction() as conn:
+            for sql, rows in work:
+                await conn.executemany(sql, rows)
+
     def snapshot(self) -> contextlib.AbstractAsyncContextManager[PgConnection]:
         """A read-only REPEATABLE READ transaction: one consistent view."""
         return self._transaction("repeatable_read", readonly=True)

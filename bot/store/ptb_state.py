@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from bot.store.engine import Database
-from bot.store.leadership import record_handled
+from bot.store.leadership import handled_statements
 
 _TABLES = {
     "user_data": ("ptb_user_data", ("user_id",), "data"),
@@ -55,21 +55,25 @@ class PtbStateQueries:
 
     db: Database
 
-    async def ptb_rows(self, kind: str, name: str | None = None) -> list[tuple[Any, bytes]]:
-        """(key, bytes) of every row of a kind; for `conversations`, of the conversation
-        `name`, keyed by the JSON of the conversation key."""
+    async def ptb_rows(self, kind: str, name: str | None = None, *,
+                       skip: bytes | None = None) -> list[tuple[Any, bytes]]:
+        """(key, bytes) of every row of a kind, but those whose bytes are `skip`; for
+        `conversations`, of the conversation `name`, keyed by the JSON of the key."""
         table, keys, value = _TABLES[kind]
         if kind == "conversations":
-            rows = await self.db.fetchall(f"SELECT key, {value} FROM {table} WHERE name=?",
-                                          (name,))
+            sql, params = f"SELECT key, {value} FROM {table} WHERE name=?", [name]
         else:
-            rows = await self.db.fetchall(f"SELECT {keys[0]}, {value} FROM {table}")
-        return [(row[0], _blob(row[1])) for row in rows]
+            sql, params = f"SELECT {keys[0]}, {value} FROM {table} WHERE 1=1", []
+        if skip is not None:
+            sql += f" AND {value} <> ?"
+            params.append(skip)
+        return [(row[0], _blob(row[1])) for row in await self.db.fetchall(sql, params)]
 
     async def save_ptb_state(self, writes: Iterable[PtbWrite],
                              handled_updates: Collection[int] = ()) -> None:
         """Write and delete rows in ONE transaction (one statement per kind and action),
-        with the ids of the updates whose handling produced them (bot/store/leadership.py)."""
+        with the ids of the updates whose handling produced them (bot/store/leadership.py),
+        in one hand-off to the database (`Database.write_batch`)."""
         upserts: dict[str, list[tuple[Any, ...]]] = {}
         deletes: dict[str, list[tuple[Any, ...]]] = {}
         for kind, key, value in writes:
@@ -79,12 +83,8 @@ class PtbStateQueries:
                 deletes.setdefault(kind, []).append(key)
             else:
                 upserts.setdefault(kind, []).append((*key, value))
-        if not upserts and not deletes and not handled_updates:
-            return
-        async with self.db.transaction() as conn:
-            if handled_updates:
-                await record_handled(conn, list(handled_updates))
-            for kind, rows in deletes.items():
-                await conn.executemany(_delete(kind), rows)
-            for kind, rows in upserts.items():
-                await conn.executemany(_upsert(kind), rows)
+        statements = handled_statements(list(handled_updates)) if handled_updates else []
+        statements += [(_delete(kind), rows) for kind, rows in deletes.items()]
+        statements += [(_upsert(kind), rows) for kind, rows in upserts.items()]
+        if statements:
+            await self.db.write_batch(statements)

@@ -21,12 +21,13 @@ and add a one-line method below that calls it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.store import core, outbox, payments, requests
 from bot.store.engine import Connection
 from bot.store.models import Bill, Subscriber
+from bot.store.outbox import NewMessage
 from bot.store.payments import Payable
 from bot.store.request_models import Request
 
@@ -71,9 +72,15 @@ class Unit:
                                     dedupe_key=dedupe_key)
 
     async def enqueue_many(self, *, kind: str, text: str,
-                           chats: Iterable[tuple[int, str]]) -> None:
-        """The same message for many chats, as (chat id, dedupe key) pairs (a broadcast)."""
-        await outbox.enqueue_many(self._conn, kind=kind, text=text, chats=chats)
+                           chats: Iterable[tuple[int, str]]) -> int:
+        """The same message for many chats, as (chat id, dedupe key) pairs (a broadcast);
+        how many were added (a key already in the outbox is skipped)."""
+        return await outbox.enqueue_many(self._conn, kind=kind, text=text, chats=chats)
+
+    async def enqueue_batch(self, messages: Sequence[NewMessage]) -> int:
+        """Many messages at once (a job's page); how many were added (a dedupe key already
+        in the outbox is skipped)."""
+        return await outbox.enqueue_batch(self._conn, messages)
 
     # subscriptions -----------------------------------------------------------------------
     async def subscriber(self, subscriber_id: int) -> Subscriber | None:
@@ -87,10 +94,6 @@ class Unit:
     async def outage_chats(self, city: str, zone: int | None) -> list[int]:
         """Verified, unblocked chats with a subscription in the city (and zone)."""
         return await core.area_chat_ids(self._conn, city, zone)
-
-    async def unpaid_bills_due(self, first: dt.date, last: dt.date) -> list[tuple[Bill, str]]:
-        """Unpaid bills due from `first` to `last`, each with its subscription number."""
-        return await core.unpaid_bills_due(self._conn, first, last)
 
     async def add_bills(self, bills: Iterable[Mapping[str, Any]]) -> list[int]:
         """Insert bills (columns of the bills table, `lines` as (code, amount) pairs);

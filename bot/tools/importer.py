@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import functools
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,8 @@ from bot.billing.billing import bill_input, bill_row
 from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
 from bot.notify import notices
 from bot.payments import reconcile
+from bot.store.imports import STAGE_BATCH
+from bot.store.interface import Store
 from bot.store.models import Subscriber
 from bot.text.fmt import parse_jalali
 from bot.text.normalise import normalize_text, parse_int
@@ -75,30 +78,31 @@ class ImportReport:
 
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]
              ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a UTF-8 CSV with a header; bad files raise ImportFileError."""
+    """(line number, row) pairs of a UTF-8 CSV with a header, read as they come (the file is
+    never held whole); bad files raise ImportFileError, also half-way through."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            reader = csv.DictReader(text)
+            header = [h.strip() for h in reader.fieldnames or []]
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:  # which of the two cells would count is a guess: refuse the file
+                raise ImportFileError(f"{path}: columns given more than once: {twice}")
+            missing = [c for c in required if c not in header]
+            unknown = [c for c in header if c not in required and c not in optional]
+            if missing or unknown:
+                raise ImportFileError(f"{path}: missing columns {missing or '-'}; "
+                                      f"unknown columns {unknown or '-'}")
+            reader.fieldnames = header
+            try:
+                for row in reader:
+                    if None in row:
+                        raise ImportFileError(
+                            f"{path}: line {reader.line_num}: more cells than columns")
+                    yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+            except csv.Error as exc:
+                raise ImportFileError(f"{path}: line {reader.line_num}: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"{path}: cannot read as UTF-8 text: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    twice = sorted({c for c in header if header.count(c) > 1})
-    if twice:  # which of the two cells would count is a guess: refuse the file
-        raise ImportFileError(f"{path}: columns given more than once: {twice}")
-    missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in required and c not in optional]
-    if missing or unknown:
-        raise ImportFileError(
-            f"{path}: missing columns {missing or '-'}; unknown columns {unknown or '-'}"
-        )
-    reader.fieldnames = header
-    try:
-        for row in reader:
-            if None in row:
-                raise ImportFileError(f"{path}: line {reader.line_num}: more cells than columns")
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-    except csv.Error as exc:
-        raise ImportFileError(f"{path}: line {reader.line_num}: {exc}") from exc
 
 
 def parse_subscriber_row(row: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -133,10 +137,16 @@ def parse_subscriber_row(row: dict[str, str]) -> tuple[dict[str, Any], list[str]
     return out, reasons
 
 
+@functools.cache
+def _schedule(schedule_id: str) -> Any:
+    """A tariff schedule by id (looked up once per id and import process)."""
+    return get_schedule(schedule_id)
+
+
 def _tariff_fields(row: dict[str, str], out: dict[str, Any]) -> list[str]:
     reasons = []
     try:
-        schedule = get_schedule(row["schedule"])
+        schedule = _schedule(row["schedule"])
     except TariffError:
         return [f"schedule: unknown schedule {row['schedule']!r}"]
     out["schedule"] = schedule.id
@@ -175,33 +185,44 @@ def _tariff_fields(row: dict[str, str], out: dict[str, Any]) -> list[str]:
     return reasons
 
 
-async def import_subscribers(store: Any, path: Path, accept_valid: bool = False) -> ImportReport:
-    """Validate and import a subscribers CSV (see docs/import.md)."""
+async def import_subscribers(store: Store, path: Path, accept_valid: bool = False
+                             ) -> ImportReport:
+    """Validate and import a subscribers CSV (see docs/import.md), in constant memory.
+
+    The rows are read one by one and staged in batches (bot/store/imports.py): one with
+    errors of its own is staged too, marked, so that a later line repeating its number is
+    reported as a duplicate of it. Duplicates inside the file and numbers already on file
+    are then found by set-based queries on the staging table. Only when the whole file
+    passed (or `accept_valid`) are the rows copied into subscribers, a batch per short
+    transaction; the staging rows are cleared in every case. A run killed while copying
+    has imported a prefix of the file: running it again with `accept_valid` imports the
+    rest (the rows already imported are reported as already on file)."""
     report = ImportReport("subscribers")
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for line, raw in read_csv(path, SUBSCRIBER_REQUIRED, SUBSCRIBER_OPTIONAL):
-        report.read += 1
-        values, reasons = parse_subscriber_row(raw)
-        for key in ("subscription_number", "bill_id"):
-            value = values.get(key)
-            if value is None:
-                continue
-            if f"{key}:{value}" in seen:
-                reasons.append(f"{key}: duplicate of line {seen[f'{key}:{value}']}")
-            else:
-                seen[f"{key}:{value}"] = line
-            lookup = (store.subscriber_by_number if key == "subscription_number"
-                      else store.subscriber_by_bill_id)
-            if await lookup(value) is not None:
-                reasons.append(f"{key}: already on file")
-        if reasons:
-            report.rejected.append((line, reasons))
-        else:
-            rows.append(values)
-    if report.rejected and not accept_valid:
-        return report
-    report.imported = await store.add_subscribers(rows)
+    run = uuid.uuid4().hex
+    reasons_of: dict[int, list[str]] = {}
+    batch: list[tuple[int, bool, dict[str, Any]]] = []
+    try:
+        for line, raw in read_csv(path, SUBSCRIBER_REQUIRED, SUBSCRIBER_OPTIONAL):
+            report.read += 1
+            values, reasons = parse_subscriber_row(raw)
+            if reasons:
+                reasons_of[line] = reasons
+            batch.append((line, not reasons, values))
+            if len(batch) >= STAGE_BATCH:
+                await store.stage_subscribers(run, batch)
+                batch = []
+        if batch:
+            await store.stage_subscribers(run, batch)
+        for line, key, earlier in await store.staged_subscriber_problems(run):
+            reasons_of.setdefault(line, []).append(
+                f"{key}: duplicate of line {earlier}" if earlier else f"{key}: already on file")
+        report.rejected = sorted(reasons_of.items())
+        if report.rejected and not accept_valid:
+            return report
+        await store.reject_staged(run, [line for line, _ in report.rejected])
+        report.imported = await store.copy_staged_subscribers(run)
+    finally:
+        await store.clear_staged(run)
     return report
 
 

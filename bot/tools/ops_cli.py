@@ -302,8 +302,7 @@ async def _outage(store: Store, args: argparse.Namespace, actor: str) -> int:
         if normalize_text(input(t("ops.cli_sure_outage", count=count) + " ")).lower() not in YES:
             say(t("ops.outage_cancelled"))
             return 1
-    async with store.unit() as uow:
-        _, sent = await notices.enqueue_outage(uow, outage, actor)
+    _, sent = await notices.enqueue_outage(store, outage, actor)
     say(t("ops.outage_sent", count=sent))
     return 0
 
