@@ -476,7 +476,9 @@ async def test_confirming_the_same_draft_again_after_a_crash_stores_one_request(
     first = await user.press("svc:confirm")
     # the process dies before the new conversation state was written: put the old one back
     async with db.transaction() as conn:
-        await conn.execute("UPDATE ptb_user_data SET data=? WHERE user_id=?", user_row[::-1])
+        # (the flush deleted the emptied user_data row: put it back as it was)
+        await conn.execute("INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)"
+                           " ON CONFLICT (user_id) DO UPDATE SET data=excluded.data", user_row)
         await conn.execute("DELETE FROM ptb_conversations")
         await conn.executemany("INSERT INTO ptb_conversations VALUES (?, ?, ?)", conversations)
     await running.restart()
