@@ -366,8 +366,13 @@ def main() -> int:
     folder = args.out or Path(tempfile.mkdtemp(prefix="abfa-crash-"))
     folder.mkdir(parents=True, exist_ok=True)
     figures = run(args.kills, args.users, args.broadcast, args.seed, folder)
+    return report(figures, folder, as_json=args.json)
+
+
+def report(figures: dict[str, Any], folder: Path, *, as_json: bool) -> int:
+    """Print a run's figures (as JSON or a line each); exit status 1 when a check failed."""
     figures["folder"] = str(folder)
-    if args.json:
+    if as_json:
         print(json.dumps(figures, ensure_ascii=False))
     else:
         for key, value in figures.items():

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import random
 import signal
@@ -43,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.crash import OPERATORS_CHAT, ROOT, TOKEN, User, check, drive, prepare
+from bench.crash import OPERATORS_CHAT, ROOT, TOKEN, User, check, drive, prepare, report
 from bench.local_bot_api import LocalBotAPI
 from bench.postgres import throwaway_postgres
 
@@ -288,13 +287,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     figures = run(args.kills, args.users, args.broadcast, args.seed, folder,
                   processes=args.processes, port=args.port, database=args.database)
-    figures["folder"] = str(folder)
-    if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
-    else:
-        for key, value in figures.items():
-            print(f"{key}: {value}")
-    return 1 if figures["problems"] else 0
+    return report(figures, folder, as_json=args.json)
 
 
 if __name__ == "__main__":
