@@ -23,6 +23,8 @@ Bot API layer: in memory by default (bot.tools.simulator.FakeBotAPI, no network)
 aiohttp or, with `--client httpx`, PTB's HTTPXRequest; its connection pool; the rate limiter
 with the limits raised out of the way). All three apps use the same layer.
 `--repeat N` does the whole run N times and gives min/median/max of every figure.
+`--database` is a SQLite path or a `postgresql://` URL (bot.store.open_store): for
+PostgreSQL, copy the bench store there first (`python -m bot copy-database SRC URL`).
 
     .venv/bin/python -m bench.inbound --updates 20000 [--concurrency 32] [--http 18601]
 """
@@ -62,8 +64,8 @@ from telegram.warnings import PTBUserWarning
 
 from bench.data import DATABASE
 from bot.app import bot_request, build_application
-from bot.settings import Settings, load_settings
-from bot.store import SqliteStore
+from bot.settings import Settings, load_settings, without_password
+from bot.store import open_store
 from bot.store.request_models import NewRequest
 from bot.text.i18n import t
 from bot.tools.simulator import SEND_METHODS, ApiCall, FakeBotAPI, SimUser, new_update_id
@@ -225,7 +227,7 @@ async def session(kind: str, user: TimedUser, rng: random.Random, subs: list[tup
         await user.press("svc:confirm")
 
 
-def bench_settings(database: Path | None, layer: Layer) -> Settings:
+def bench_settings(database: str | Path | None, layer: Layer) -> Settings:
     """The bot's settings for a run: the local server's URLs, flood limits out of the way
     (the limiter still runs: its cost is part of every call)."""
     extra: dict[str, Any] = {}
@@ -239,13 +241,13 @@ def bench_settings(database: Path | None, layer: Layer) -> Settings:
     return load_settings(operators=frozenset({900001}), **extra)
 
 
-async def real_run(database: Path, updates: int, seed: int, concurrency: int, layer: Layer,
+async def real_run(database: str | Path, updates: int, seed: int, concurrency: int, layer: Layer,
                    profiler: cProfile.Profile | None = None
                    ) -> tuple[list[Handled], float, float, dict[str, int]]:
     """Feed the mix to the real bot; return what was handled, wall and CPU time, counts
     (`profiler`: on while the updates are handled, in CPU time)."""
     rng = random.Random(seed)
-    store = await SqliteStore(database).open()
+    store = await open_store(database)
     settings = bench_settings(database, layer)
     api = MemoryAPI()  # the simulated users' files; the bot's calls go to `layer`
     if layer.base_url is None:
@@ -406,7 +408,7 @@ def call_figures(handled: list[Handled]) -> dict[str, Any]:
                                                for k, (n, m) in sorted(kinds.items())}}
 
 
-async def one_run(database: Path, updates: int, seed: int, concurrency: int, layer: Layer,
+async def one_run(database: str | Path, updates: int, seed: int, concurrency: int, layer: Layer,
                   profile: Path | None = None) -> dict[str, Any]:
     """The bot, then the echo app and the anchor on the same updates; figures and ratios
     (`profile`: the bot's run under cProfile, its stats written there)."""
@@ -456,7 +458,8 @@ def main() -> None:
     """Print the figures (JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=20000)
-    parser.add_argument("--database", type=Path, default=DATABASE)
+    parser.add_argument("--database", default=str(DATABASE),
+                        help="a SQLite path or a postgresql:// URL (default: bench/data.py's)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=1,
                         help="users whose sessions run at the same time (1: one by one)")
@@ -489,7 +492,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.kill()
-    figures = {"database": str(args.database), "concurrency": args.concurrency,
+    figures = {"database": without_password(args.database), "concurrency": args.concurrency,
                "layer": f"http://127.0.0.1:{args.http} ({args.client})" if args.http
                else "memory",
                "runs": len(runs), "load_average": os.getloadavg(), **spread(runs)}

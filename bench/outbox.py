@@ -3,9 +3,11 @@
 The fake API accepts at most `--limit` sendMessage calls in any sliding second and answers
 a flood error (HTTP 429, retry after 1 s) beyond it, as Telegram does. Meanwhile a
 "user" writes to the store every 100 ms, to show that a broadcast does not hold up
-handlers. Run by hand (not in CI):
+handlers. `--database` is a SQLite path or a `postgresql://` URL (bot.store.open_store;
+default: a new SQLite file in a temporary folder); the run's dedupe keys are its own, so a
+database can take several runs. Run by hand (not in CI):
 
-    .venv/bin/python -m bench.outbox --messages 3000 --limit 30
+    .venv/bin/python -m bench.outbox --messages 3000 --limit 30 [--database postgresql://…]
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from telegram.ext import ExtBot
 
 from bot.app import DEMO_TOKEN
 from bot.notify.notifier import Notifier
-from bot.store import SqliteStore
+from bot.store import Store, open_store
 from bot.tools.simulator import ApiCall, FakeBotAPI
 
 
@@ -50,7 +52,7 @@ class LimitedAPI:
         return None
 
 
-async def user_writes(store: SqliteStore, stop: asyncio.Event, latencies: list[float]) -> None:
+async def user_writes(store: Store, stop: asyncio.Event, latencies: list[float]) -> None:
     """A handler's write every 100 ms while the broadcast runs; record how long each took."""
     n = 0
     while not stop.is_set():
@@ -61,12 +63,14 @@ async def user_writes(store: SqliteStore, stop: asyncio.Event, latencies: list[f
         await asyncio.sleep(0.1)
 
 
-async def bench(messages: int, limit: int, database: Path) -> dict[str, float]:
+async def bench(messages: int, limit: int, database: str | Path) -> dict[str, float]:
     """Fill the outbox, drain it, and measure."""
-    store = await SqliteStore(database).open()
+    store = await open_store(database)
+    run = time.time_ns()  # this run's dedupe keys: an earlier run's do not skip them
     async with store.unit() as uow:
         await uow.enqueue_many(kind="outage", text="مشترک گرامی، آزمون سرعت ارسال. آبفا",
-                               chats=[(1_000_000 + i, f"bench:{i}") for i in range(messages)])
+                               chats=[(1_000_000 + i, f"bench:{run}:{i}")
+                                      for i in range(messages)])
     limiter = LimitedAPI(limit)
     api = FakeBotAPI(limiter)
     api.record = False
@@ -95,9 +99,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--limit", type=int, default=30, help="messages per second allowed")
+    parser.add_argument("--database", default=None,
+                        help="a SQLite path or a postgresql:// URL (default: a temporary "
+                             "SQLite file)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        result = asyncio.run(bench(args.messages, args.limit, Path(folder) / "bench.sqlite3"))
+    if args.database:
+        result = asyncio.run(bench(args.messages, args.limit, args.database))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            result = asyncio.run(bench(args.messages, args.limit,
+                                       Path(folder) / "bench.sqlite3"))
     print(f"sent {result['sent']:.0f}/{result['messages']:.0f} in {result['seconds']:.1f} s: "
           f"{result['rate']:.2f} msg/s = {result['share_of_limit']:.1%} of the {args.limit}/s "
           f"limit; flood errors: {result['floods']:.0f}; still pending: {result['pending']:.0f}")
