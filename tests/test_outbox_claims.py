@@ -14,6 +14,7 @@ from collections import Counter
 
 from bot.notify.notifier import LEASE, Notifier
 from bot.store import open_store
+from bot.store.outbox import _heads
 from bot.text.fmt import now_utc
 from tests.conftest import Running
 from tests.notify_fixtures import FakeClock, fake_notifier, fill_outbox
@@ -87,6 +88,30 @@ async def test_claims_at_the_same_moment_never_share_a_row(store) -> None:
     ids = [m.id for claim in claims for m in claim]
     assert len(ids) == len(set(ids))
     assert len(ids) == 300  # 60 claims of 7 take all 300 (each once)
+
+
+async def test_a_message_marked_sent_while_a_claim_waits_for_it_is_not_claimed(store) -> None:
+    """The claim reads its heads at the start of its statement; a row that another sender
+    marks sent before the claim locks it must not be returned (PostgreSQL re-checks only
+    the locked row's own conditions: CI once saw 60 messages sent twice this way)."""
+    first, _second = await fill_outbox(store, [51, 51])
+    now = now_utc() + dt.timedelta(seconds=1)
+    other = await open_store(store.name if store.engine == "sqlite" else store.db.url)
+    try:
+        async with other.db.transaction() as marker:
+            await marker.execute("UPDATE outbox SET status='sent' WHERE id=?", (first,))
+            sql, params = _heads(5, (), now.isoformat(), "b")
+
+            async def claim_waiting_for_the_row() -> list[int]:
+                async with store.db.transaction() as conn:
+                    lock = " FOR UPDATE OF o" if store.engine == "postgresql" else ""
+                    return [row["id"] for row in await conn.fetchall(sql + lock, params)]
+
+            waiting = asyncio.create_task(claim_waiting_for_the_row())
+            await asyncio.sleep(0.3)  # the claim has read its heads and waits for the row
+        assert first not in await waiting
+    finally:
+        await other.close()
 
 
 async def test_two_notifiers_on_one_database_never_send_the_same_message(running: Running

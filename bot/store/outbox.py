@@ -347,11 +347,14 @@ def _heads(limit: int, exclude_chats: Collection[int], moment: str, holder: str 
            ) -> tuple[str, tuple[Any, ...]]:
     """The query of the messages due now: the oldest pending one of each chat not in
     `exclude_chats`, whose time has come and whose lease (if any) ran out or is
-    `holder`'s; oldest first, at most `limit`."""
+    `holder`'s; oldest first, at most `limit`. The status is checked on the row itself
+    too: on PostgreSQL a claim that locks a row changed since its statement began re-checks
+    only that row's own conditions, and a row just marked sent must fail them."""
     skip = tuple(exclude_chats)
     not_in = f" AND chat_id NOT IN ({_marks(skip)})" if skip else ""
     sql = ("SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
            f" WHERE status='pending'{not_in} GROUP BY chat_id) AS heads ON heads.id = o.id"
-           " WHERE o.not_before<=? AND (o.claimed_until IS NULL OR o.claimed_until<=?"
+           " WHERE o.status='pending' AND o.not_before<=?"
+           " AND (o.claimed_until IS NULL OR o.claimed_until<=?"
            " OR o.claimed_by=?) ORDER BY o.not_before, o.id LIMIT ?")
     return sql, (*skip, moment, moment, holder, limit)
