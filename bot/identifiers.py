@@ -46,7 +46,8 @@ Lengths (all counted in digits after removing separators):
 Tracking codes (کد رهگیری) of requests: random, 11 digits, the last a Damm check digit.
 
 * Unguessable and not sequential: 10 digits from `secrets` (first one non-zero), so
-  9×10⁹ codes; uniqueness is enforced by the UNIQUE column (the store retries).
+  9×10⁹ codes, less those that would also pass as a subscription number or a bill ID
+  (never issued, so a pasted code is never ambiguous); uniqueness is enforced by the UNIQUE column (the store retries).
 * The check digit uses the Damm algorithm (a totally anti-symmetric quasigroup of order
   10): it detects every single-digit error and every adjacent transposition, which
   the mod-11 bill check does not fully do. A random 11-digit guess passes the check
@@ -429,11 +430,28 @@ def is_valid(digits: str) -> bool:
 
 
 def new_code() -> str:
-    """A fresh random tracking code (11 ASCII digits, first non-zero, Damm check last)."""
-    body = str(1 + secrets.randbelow(9)) + "".join(
-        str(secrets.randbelow(10)) for _ in range(CODE_LENGTH - 2)
-    )
-    return body + str(damm_digit(body))
+    """A fresh random tracking code (11 ASCII digits, first non-zero, Damm check last) that
+    is no subscription number or bill ID as well: pasted alone, a code the bot issued is
+    read as a tracking code without asking which number it is (about one draw in six
+    passes another check and is drawn again)."""
+    while True:
+        body = str(1 + secrets.randbelow(9)) + "".join(
+            str(secrets.randbelow(10)) for _ in range(CODE_LENGTH - 2)
+        )
+        code = body + str(damm_digit(body))
+        if not _another_identifier(code):
+            return code
+
+
+def _another_identifier(digits: str) -> bool:
+    """Whether digits pass the checks of a subscription number or a bill ID (any service)."""
+    for parse in (parse_subscription, lambda d: parse_bill_id(d, service_type=None)):
+        try:
+            parse(digits)
+        except IdentifierError:
+            continue
+        return True
+    return False
 
 
 def parse_code(text: str) -> str:

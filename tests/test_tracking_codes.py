@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 
 from bot.identifiers import (
     CODE_LENGTH,
+    IdentifierError,
     TrackingCodeError,
     damm_digit,
     format_code,
     is_valid,
     new_code,
+    parse_bill_id,
     parse_code,
+    parse_subscription,
 )
 
 bodies = st.text(alphabet="0123456789", min_size=CODE_LENGTH - 1, max_size=CODE_LENGTH - 1)
@@ -66,6 +69,14 @@ def test_new_codes_are_valid_unique_and_not_sequential():
     steps = {b - a for a, b in itertools.pairwise(numbers)}
     assert len(steps) > 1900  # no fixed stride
     assert len({c[0] for c in codes}) == 9 and len({c[5] for c in codes}) == 10
+
+
+def test_a_new_code_is_never_a_subscription_number_or_bill_id_too():
+    """Pasted alone, an issued code must be read as a tracking code without a question."""
+    for code in (new_code() for _ in range(3000)):
+        for parse in (parse_subscription, lambda d: parse_bill_id(d, service_type=None)):
+            with pytest.raises(IdentifierError):
+                parse(code)
 
 
 @given(bodies.filter(lambda b: b[0] != "0"))
