@@ -2,7 +2,7 @@
 
 bench/local_bot_api.py runs in a process of its own on 127.0.0.1:PORT; this process makes
 `--calls` sendMessage calls one after another through a PTB `Bot` on each layer (PTB's
-HTTPXRequest, bot/aiohttp_request.py), after 50 calls of warm-up, and reports the wall
+HTTPXRequest, bot/runtime/aiohttp_request.py), after 50 calls of warm-up, and reports the wall
 time and this process's CPU time per call; `--repeat` times, min/median/max.
 
     .venv/bin/python -m bench.api_call --port 18630 --calls 2000 --repeat 3
@@ -23,7 +23,7 @@ from telegram import Bot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bench.inbound import serve
-from bot.aiohttp_request import AiohttpRequest
+from bot.runtime.aiohttp_request import AiohttpRequest
 
 LAYERS: dict[str, Callable[[], BaseRequest]] = {
     "httpx": lambda: HTTPXRequest(connection_pool_size=64),

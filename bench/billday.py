@@ -38,7 +38,7 @@ from typing import Any
 
 from bot.billing.periods import last_read_period, periods_until
 from bot.notify.jobs import run_reminders
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.store import SqliteStore
 from bot.text.i18n import default_locale
 from bot.tools.demo_data import bills_for, subscriber_rows

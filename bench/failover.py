@@ -3,7 +3,7 @@
 A throw-away PostgreSQL server (bench/postgres.py) gets the crash test's database (demo
 subscribers and a broadcast waiting in the outbox, bench/crash.py, copied in with
 `python -m bot copy-database`). `--processes` copies of `python -m bot run` start on it
-against bench/local_bot_api.py: one leads, the others stand by (bot/leadership.py). The
+against bench/local_bot_api.py: one leads, the others stand by (bot/runtime/leadership.py). The
 crash test's scripted users fill service requests with documents. A killer waits until
 every other process stands by, lets the leader work for a random 0.2-2.5 s, SIGKILLs it
 and starts it again (as a new standby), `--kills` times. A process that exits by itself

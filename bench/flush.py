@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.flush
 
 A flush of one update's state (a user's data, a chat's data, a conversation state) through
-the store's `save_ptb_state` (bot/persistence.py calls it after every update), and a chat
+the store's `save_ptb_state` (bot/runtime/persistence.py calls it after every update), and a chat
 read by its key two ways: through aiosqlite's thread (`fetchall`) and in the loop's thread
 (`lookup`, what the store uses for index reads). 3 rounds of 3,000 calls each on a fresh
 SQLite file; min/median/max of the rounds in µs of CPU (process time) and of wall time.

@@ -19,7 +19,7 @@ the wait behind the other chats' updates. CPU is the process's CPU time per upda
 
 Bot API layer: in memory by default (bot.tools.simulator.FakeBotAPI, no network); with
 `--http PORT` a real HTTP server, bench/local_bot_api.py, in a process of its own on
-127.0.0.1:PORT, reached through the production request layer (bot/app.py `bot_request`:
+127.0.0.1:PORT, reached through the production request layer (bot/runtime/app.py `bot_request`:
 aiohttp or, with `--client httpx`, PTB's HTTPXRequest; its connection pool; the rate limiter
 with the limits raised out of the way). All three apps use the same layer.
 `--repeat N` does the whole run N times and gives min/median/max of every figure.
@@ -63,13 +63,13 @@ from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from bench.data import DATABASE
-from bot.app import bot_request, build_application
-from bot.settings import Settings, load_settings, without_password
+from bot.runtime.app import bot_request, build_application
+from bot.runtime.settings import Settings, load_settings, without_password
+from bot.runtime.updates import PerChatUpdateProcessor
 from bot.store import open_store
 from bot.store.request_models import NewRequest
 from bot.text.i18n import t
 from bot.tools.simulator import SEND_METHODS, ApiCall, FakeBotAPI, SimUser, new_update_id
-from bot.updates import PerChatUpdateProcessor
 
 SERVICE = "extra_siphon"
 MIX = (("start", 15), ("bill", 35), ("track", 20), ("calc", 20), ("request", 10))

@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from bench.data import OUT
-from bot.app import build_application
-from bot.conversations import conversation_handlers
-from bot.settings import load_settings
+from bot.runtime.app import build_application
+from bot.runtime.conversations import conversation_handlers
+from bot.runtime.settings import load_settings
 from bot.store import SqliteStore
 from bot.text.i18n import t
 from bot.tools.demo_data import generate

@@ -23,8 +23,8 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
-from bot.app import DEMO_TOKEN
 from bot.notify.notifier import Notifier
+from bot.runtime.app import DEMO_TOKEN
 from bot.store import Store, open_store
 from bot.tools.simulator import ApiCall, FakeBotAPI
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.identifiers import BillId, PaymentId, SubscriptionNumber, new_code
+from bot.domain.identifiers import BillId, PaymentId, SubscriptionNumber, new_code
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSIAN, ARABIC = "۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩"

@@ -3,7 +3,7 @@
 Conversation `bills` (draft in `user_data["bills"]`): the user's verified subscriptions are
 offered as buttons; any number can be typed instead (Persian digits and spaces accepted),
 or a bill ID with its payment ID, or the bill's barcode; `/start <number>` from a link or
-the QR code printed on a paper bill (bot/deep_links.py) opens the same inquiry, and a free-
+the QR code printed on a paper bill (bot/runtime/deep_links.py) opens the same inquiry, and a free-
 text router calls `inquire()`, the one entry point.
 
 Whoever holds the paper bill and types its bill ID sees what a bank's inquiry shows
@@ -33,16 +33,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import deep_links
-from bot.app import Ctx
 from bot.billing.billing import matches, recompute
 from bot.billing.chart import Labels, Point, chart_png, current_point
 from bot.billing.consumption import Analysis, analyse, pattern_of
 from bot.billing.periods import Period
 from bot.billing.view import period_label, render_bill, render_public, volume
-from bot.conversations import end_conversations, enter_conversation
-from bot.identifiers import parse_bill_and_payment
+from bot.domain.identifiers import parse_bill_and_payment
 from bot.payments import options
+from bot.runtime import deep_links
+from bot.runtime.app import Ctx
+from bot.runtime.conversations import end_conversations, enter_conversation
 from bot.store.models import Bill, Link, Subscriber
 from bot.store.payments import Payable
 from bot.text import fmt
@@ -219,7 +219,7 @@ async def got_number(update: Update, ctx: Ctx) -> int:
 
 
 async def from_deep_link(update: Update, ctx: Ctx) -> int:
-    """`/start <number>` from a link or a QR code on the paper bill (bot/deep_links.py)."""
+    """`/start <number>` from a link or a QR code on the paper bill (bot/runtime/deep_links.py)."""
     text = deep_links.number_of(ctx.args[0] if ctx.args else "")
     if text is None:
         await reply(update, t("start.greeting_anonymous"), main_menu())

@@ -22,8 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.places import find_places, page, places
+from bot.domain.places import find_places, page, places
+from bot.runtime.app import Ctx
 from bot.services.fees import branch_schedules, installation_diameters, zone_matters
 from bot.text import fmt
 from bot.text.i18n import t

@@ -20,7 +20,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
 from bot.billing.tariff_estimate import (
     DEFAULT_DAYS,
     MAX_CAPACITY,
@@ -31,7 +30,8 @@ from bot.billing.tariff_estimate import (
     calculator_input,
     what_if_answers,
 )
-from bot.places import Place, find_places, page, places
+from bot.domain.places import Place, find_places, page, places
+from bot.runtime.app import Ctx
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import inline

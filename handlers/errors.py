@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.app import Ctx, update_summary
-from bot.conversations import end_conversations
+from bot.runtime.app import Ctx, update_summary
+from bot.runtime.conversations import end_conversations
 from bot.text.i18n import t
 from bot.text.keyboards import main_menu
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import Ctx
+from bot.runtime.app import Ctx
 from bot.text.i18n import t
 from bot.text.keyboards import main_menu
 from handlers.common import answer_query, reply

@@ -26,7 +26,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
-from bot.app import Ctx
+from bot.runtime.app import Ctx
 from bot.text.i18n import t
 from bot.text.keyboards import link_button
 from handlers import operators

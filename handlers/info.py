@@ -13,9 +13,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.info_topics import LIST_PAGE, Topic, topic, topics
-from bot.places import Place, find_places, page, places
+from bot.domain.info_topics import LIST_PAGE, Topic, topic, topics
+from bot.domain.places import Place, find_places, page, places
+from bot.runtime.app import Ctx
 from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import inline

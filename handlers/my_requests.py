@@ -12,8 +12,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
+from bot.runtime.app import Ctx
 from bot.services import catalog
 from bot.services.catalog import DocumentSpec, Service
 from bot.services.validation import InputError

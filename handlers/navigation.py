@@ -20,8 +20,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.conversations import end_conversations
+from bot.runtime.app import Ctx
+from bot.runtime.conversations import end_conversations
 from bot.services.drafts import discard_parked
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, main_menu, menu_buttons
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 async def start(update: Update, ctx: Ctx) -> None:
     """Greet the user and show the main menu. `/start <payload>` (a link or the QR code of
-    a paper bill, bot/deep_links.py) ends the old flow and lets the bill inquiry answer."""
+    a paper bill, bot/runtime/deep_links.py) ends the old flow and lets the bill inquiry answer."""
     end_conversations(ctx.application, update, ctx.user_data)
     await ensure_chat(update, ctx, refresh=True)
     if ctx.args:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.services.catalog import (
     Process,
     Service,

@@ -18,8 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
+from bot.runtime.app import Ctx
 from bot.services import workflow
 from bot.services.catalog import Service, process
 from bot.store.request_models import Request

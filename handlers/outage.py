@@ -24,9 +24,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
+from bot.domain.places import AreaError, find_area, place, zones_of
 from bot.notify import notices
-from bot.places import AreaError, find_area, place, zones_of
+from bot.runtime.app import Ctx
 from bot.services.catalog import home_schedule
 from bot.text import fmt
 from bot.text.i18n import t

@@ -40,9 +40,8 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.app import Ctx
 from bot.billing.view import city_name
-from bot.identifiers import (
+from bot.domain.identifiers import (
     SERVICE_TYPES,
     BillId,
     IdentifierError,
@@ -52,13 +51,14 @@ from bot.identifiers import (
     parse_payment_id,
 )
 from bot.notify import notices
+from bot.runtime.app import Ctx
+from bot.runtime.throttle import lookup_wait
 from bot.store.models import Link, Subscriber
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.text.keyboards import contact_request, inline, main_menu
 from bot.text.normalise import digits_only
 from bot.text.personal import normalize_mobile
-from bot.throttle import lookup_wait
 from handlers.common import ID, answer_query, ensure_chat, reply, show
 
 PROOF_BILLS = 3  # a payment ID of one of the subscription's last three bills proves it
@@ -96,7 +96,7 @@ async def find_subscriber(update: Update, ctx: Ctx, text: str
     """The subscriber a typed subscription number or bill ID names, or (None, why not).
 
     Every well-formed number counts against `settings.lookups_per_minute` for the user
-    (`number_throttled`, bot/throttle.py): the answer tells whether a number is on file,
+    (`number_throttled`, bot/runtime/throttle.py): the answer tells whether a number is on file,
     so numbers must not be enumerable. A bill ID with a valid check digit is nearly always a valid subscription number too, so
     a number that is not on file and whose service digit is another service (electricity,
     gas, …) gets a message naming both possibilities.

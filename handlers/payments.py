@@ -25,9 +25,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
 from bot.payments import bale, ledger, options
 from bot.payments.options import Answer, Method
+from bot.runtime.app import Ctx
 from bot.store.payments import Payable
 from bot.text import fmt
 from bot.text.fmt import now_utc

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
+from bot.runtime.app import Ctx
 from bot.text.i18n import t
 from bot.text.keyboards import choices, main_menu
 from handlers.common import ID, answer_query, message_text, reply

@@ -1,6 +1,6 @@
 """Starting over when saved state is missing, instead of crashing or going silent.
 
-* A user (or chat) whose persisted state could not be read at start-up (bot/persistence.py
+* A user (or chat) whose persisted state could not be read at start-up (bot/runtime/persistence.py
   set the row aside) is told once, on their next update, that their unfinished work was
   lost: their conversations end, their drafts go, they get the main menu (group
   `LOST_GROUP`, before every other handler).
@@ -22,9 +22,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ConversationHandler, TypeHandler
 
-from bot.app import Ctx, update_owners, update_summary
-from bot.conversations import conversation_handlers, end_conversations
-from bot.persistence import StorePersistence
+from bot.runtime.app import Ctx, update_owners, update_summary
+from bot.runtime.conversations import conversation_handlers, end_conversations
+from bot.runtime.persistence import StorePersistence
 from bot.services.drafts import discard_parked
 from bot.text.i18n import t
 from bot.text.keyboards import main_menu

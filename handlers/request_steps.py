@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Message, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.app import Ctx
+from bot.runtime.app import Ctx
 from bot.services.catalog import DocumentSpec, FieldSpec
 from bot.services.validation import InputError, Upload, check_content, check_upload
 from bot.store.request_models import NewDocument

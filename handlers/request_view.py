@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.app import Ctx
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.payments import options
+from bot.runtime.app import Ctx
 from bot.services import catalog
 from bot.services.catalog import Process, Service
 from bot.services.deadlines import due_text, is_late

@@ -16,7 +16,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
 from bot.billing.meter_check import (
     MAX_READING,
     Verdict,
@@ -27,6 +26,7 @@ from bot.billing.meter_check import (
     record,
 )
 from bot.billing.tariff_estimate import today
+from bot.runtime.app import Ctx
 from bot.store.models import Link, Subscriber
 from bot.text import fmt
 from bot.text.i18n import t

@@ -14,7 +14,7 @@ water bill photo is not asked of a subscriber who proved ownership in this chat.
 Identification of an existing subscriber is otherwise the subscription number alone
 (valid check digit, on file), without phone verification: the utility checks ownership
 from the uploaded documents, and the bot shows nothing of the subscription's personal
-data. Each number typed counts against the user's lookup limit (bot/throttle.py), and the
+data. Each number typed counts against the user's lookup limit (bot/runtime/throttle.py), and the
 summary prices the fee from the subscription's data only when the user has proven it is
 theirs. The request and its documents are stored in one transaction before the code is shown.
 """
@@ -34,8 +34,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.identifiers import IdentifierError, format_code, parse_subscription
+from bot.domain.identifiers import IdentifierError, format_code, parse_subscription
+from bot.runtime.app import Ctx
 from bot.services import catalog
 from bot.services.catalog import Service
 from bot.services.deadlines import due_text

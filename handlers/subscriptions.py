@@ -19,8 +19,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Ctx
-from bot.conversations import end_conversations
+from bot.runtime.app import Ctx
+from bot.runtime.conversations import end_conversations
 from bot.text import fmt
 from bot.text.i18n import items, t
 from bot.text.keyboards import button_filter, choices, inline, main_menu

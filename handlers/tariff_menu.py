@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
-from bot.app import Ctx
-from bot.conversations import end_conversations
+from bot.runtime.app import Ctx
+from bot.runtime.conversations import end_conversations
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline
 from handlers.common import answer_query, reply, show

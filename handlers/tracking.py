@@ -2,7 +2,7 @@
 
 The owner (the chat that submitted it) sees everything; anyone else with a valid code
 sees only the current stage. Every lookup attempt counts against
-`settings.lookups_per_minute` per user (bot/throttle.py; kept in the database).
+`settings.lookups_per_minute` per user (bot/runtime/throttle.py; kept in the database).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot.app import Ctx
-from bot.identifiers import TrackingCodeError, parse_code
+from bot.domain.identifiers import TrackingCodeError, parse_code
+from bot.runtime.app import Ctx
+from bot.runtime.throttle import lookup_wait
 from bot.text.i18n import t
 from bot.text.keyboards import button_filter, inline, main_menu
-from bot.throttle import lookup_wait
 from handlers.common import ensure_chat, message_text, reply
 from handlers.request_steps import chat_and_user
 from handlers.request_view import owner_view, public_view

@@ -23,8 +23,8 @@ from collections.abc import Awaitable
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import Ctx
-from bot.conversations import end_conversations, enter_conversation, waiting_steps
+from bot.runtime.app import Ctx
+from bot.runtime.conversations import end_conversations, enter_conversation, waiting_steps
 from bot.services import catalog
 from bot.store.models import Link
 from bot.text.i18n import t

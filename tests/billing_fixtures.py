@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.billing.billing import bill_input, bill_row
 from bot.billing.periods import Period, periods_until
-from bot.identifiers import BillId, SubscriptionNumber
+from bot.domain.identifiers import BillId, SubscriptionNumber
 from bot.store.interface import Store
 from bot.store.models import Bill, Subscriber
 from tariffs import compute_bill

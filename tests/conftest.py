@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from bot.app import AbfaApplication, build_application
-from bot.settings import Settings, load_settings
+from bot.runtime.app import AbfaApplication, build_application
+from bot.runtime.settings import Settings, load_settings
 from bot.store import Store, open_store
 from bot.tools.simulator import FakeBotAPI, SimUser
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bot.runtime.settings import load_settings
 from bot.services import workflow
-from bot.settings import load_settings
 from bot.store.models import Subscriber
 from bot.store.request_models import NewRequest, Request
 from bot.text.i18n import t

@@ -25,7 +25,7 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot.conversations import conversation_handlers
+from bot.runtime.conversations import conversation_handlers
 from bot.text.fmt import echo
 from bot.text.i18n import default_locale
 from bot.text.normalise import to_persian_digits

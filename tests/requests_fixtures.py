@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.identifiers import BillId, SubscriptionNumber
+from bot.domain.identifiers import BillId, SubscriptionNumber
 from bot.services import catalog
 from bot.services.catalog import FieldSpec, Service
 from bot.services.drafts import plan

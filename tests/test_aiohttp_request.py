@@ -1,4 +1,4 @@
-"""The aiohttp request layer (bot/aiohttp_request.py) against a real HTTP Bot API
+"""The aiohttp request layer (bot/runtime/aiohttp_request.py) against a real HTTP Bot API
 (bench/local_bot_api.py): what PTB sends arrives whole (Persian text, inline keyboards,
 uploaded files), files download, and the Bot API's and the network's failures become
 PTB's errors (flood → RetryAfter, refused → NetworkError, no answer → TimedOut)."""
@@ -14,9 +14,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bench.local_bot_api import LocalBotAPI
-from bot.aiohttp_request import AiohttpRequest, form_body
-from bot.app import bot_request
-from bot.settings import load_settings
+from bot.runtime.aiohttp_request import AiohttpRequest, form_body
+from bot.runtime.app import bot_request
+from bot.runtime.settings import load_settings
 
 TOKEN = "7000000001:AIOHTTP-test"
 

@@ -17,7 +17,7 @@ from bot.billing.billing import (
     payment_id_for,
     recompute,
 )
-from bot.identifiers import parse_bill_id, parse_payment_id, parse_subscription
+from bot.domain.identifiers import parse_bill_id, parse_payment_id, parse_subscription
 from tariffs import compute_bill
 from tests.billing_fixtures import PHONE, seed_bills, seed_subscriber
 
@@ -98,7 +98,7 @@ async def test_other_schedules_make_bills(store, schedule, city, zone):
 
 def test_every_locale_key_built_at_run_time_exists():
     from bot.billing.consumption import CAUSES
-    from bot.identifiers import SERVICE_TYPES
+    from bot.domain.identifiers import SERVICE_TYPES
     from bot.text.i18n import default_locale
     from handlers.ownership import NUMBER_ERRORS, VERIFY_ERRORS
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.billing.chart import current_point
 from bot.billing.view import render_bill
-from bot.identifiers import BillId
+from bot.domain.identifiers import BillId
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.tools.simulator import text_of

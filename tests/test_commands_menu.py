@@ -6,7 +6,7 @@ import json
 
 from telegram.ext import CommandHandler
 
-from bot.commands import COMMANDS, publish_commands
+from bot.runtime.commands import COMMANDS, publish_commands
 from bot.text.i18n import t
 
 

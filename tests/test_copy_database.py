@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.store import open_store
 from bot.store.copy import CopyError, TableSum, copy_database, table_sums
 from bot.store.request_models import NewDocument, NewRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.services import catalog, workflow
 from bot.services.deadlines import due_text
 from bot.text import fmt

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 
 from bot.billing.billing import matches, recompute
-from bot.identifiers import parse_bill_id, parse_payment_id, parse_subscription
+from bot.domain.identifiers import parse_bill_id, parse_payment_id, parse_subscription
 from bot.tools.demo_data import DEMO_CHAT, ensure_demo_data, generate
 
 

@@ -7,7 +7,7 @@ import logging
 
 from telegram.ext import MessageHandler, filters
 
-from bot.logs import RedactTokens, setup_logging
+from bot.runtime.logs import RedactTokens, setup_logging
 from bot.text.i18n import t
 
 TOKEN = "7000000001:DEMO-no-network"

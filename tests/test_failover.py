@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.local_bot_api import LocalBotAPI
-from bot.leadership import LOST_LEADERSHIP
+from bot.runtime.leadership import LOST_LEADERSHIP
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 3

@@ -32,10 +32,10 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bot.app import build_application
-from bot.conversations import conversation_handlers
+from bot.runtime.app import build_application
+from bot.runtime.conversations import conversation_handlers
+from bot.runtime.settings import load_settings
 from bot.services import workflow
-from bot.settings import load_settings
 from bot.store import SqliteStore
 from bot.store.request_models import NewRequest
 from bot.text.i18n import t

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.identifiers import SubscriptionNumber, format_code
+from bot.domain.identifiers import SubscriptionNumber, format_code
+from bot.runtime.settings import Settings, load_settings
 from bot.services import catalog, workflow
 from bot.services.catalog import service
 from bot.services.drafts import plan
 from bot.services.fees import expected_branch_fee
-from bot.settings import Settings, load_settings
 from bot.store import SqliteStore, open_store
 from bot.store.engine import migration_files
 from bot.store.request_models import NewDocument, NewRequest

@@ -1,4 +1,4 @@
-"""Subscription numbers, bill IDs, payment IDs and barcodes (bot/identifiers.py)."""
+"""Subscription numbers, bill IDs, payment IDs and barcodes (bot/domain/identifiers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.identifiers import (
+from bot.domain.identifiers import (
     SERVICE_TYPES,
     BillId,
     IdentifierError,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.identifiers import BillId, SubscriptionNumber
+from bot.domain.identifiers import BillId, SubscriptionNumber
 from bot.tools.importer import ImportFileError, import_bills, import_subscribers
 
 HEADER = "subscription_number,bill_id,name,phone,schedule,city,usage,units,has_sewage,contract_capacity\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.identifiers import format_code, is_valid
+from bot.domain.identifiers import format_code, is_valid
+from bot.runtime.settings import Settings, load_settings
 from bot.services import catalog
-from bot.settings import Settings, load_settings
 from bot.text.i18n import t
 from tests.conftest import OPERATOR_ID
 

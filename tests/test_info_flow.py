@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.info_topics import topics
+from bot.domain.info_topics import topics
 from bot.text.i18n import items, t
 from bot.tools.simulator import text_of
 

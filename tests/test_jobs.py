@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.notify import notices
 from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
+from bot.runtime.settings import load_settings
 from bot.services import workflow
 from bot.services.catalog import incident_type
-from bot.settings import load_settings
 from bot.store.models import Subscriber
 from bot.store.request_models import NewRequest
 from bot.text import fmt

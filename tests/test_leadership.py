@@ -10,8 +10,8 @@ import json
 
 from telegram import Update
 
-from bot.leadership import take_leadership
 from bot.notify.jobs import once_per_slot
+from bot.runtime.leadership import take_leadership
 from bot.store import store_for
 from bot.text.i18n import t
 from tests.conftest import Running
@@ -41,7 +41,7 @@ async def test_a_standby_waits_and_leads_once_the_lock_is_free(store, caplog):
 
     leader, standby = store.leader_lock(), store_for(store.name).leader_lock()
     assert await leader.try_acquire()
-    caplog.set_level("INFO", logger="bot.leadership")
+    caplog.set_level("INFO", logger="bot.runtime.leadership")
     waiting = asyncio.create_task(take_leadership(standby, retry=0.05))
     await asyncio.sleep(0.3)
     assert not waiting.done()

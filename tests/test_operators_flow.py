@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.notify.notifier import Notifier
 from bot.services import workflow
 from bot.services.catalog import service

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot.identifiers import format_code
-from bot.settings import Settings
+from bot.domain.identifiers import format_code
+from bot.runtime.settings import Settings
 from bot.store import open_store
 from bot.text import fmt
 from bot.text.i18n import t
@@ -20,7 +20,7 @@ from tests.test_operators_flow import APPLICANT, new_request
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    """Parse an `ops` command line as bot/cli.py does."""
+    """Parse an `ops` command line as bot/runtime/cli.py does."""
     parser = argparse.ArgumentParser()
     ops_cli.add_parser(parser.add_subparsers(dest="command", required=True))
     return parser.parse_args(["ops", "--actor", "backoffice", *argv])

@@ -193,7 +193,7 @@ async def test_pay_buttons_for_unknown_or_superseded_bills(running, store):
 def test_payment_settings_are_checked_and_the_token_never_shown():
     import pytest
 
-    from bot.settings import SettingsError, load_settings
+    from bot.runtime.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match=r"ABFA_PAY_URL: .*unknown placeholders \['user'\]"):
         load_settings(pay_url="https://pay.example/{user}")

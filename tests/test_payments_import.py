@@ -7,8 +7,8 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from bot.cli import main
-from bot.identifiers import BillId, PaymentId
+from bot.domain.identifiers import BillId, PaymentId
+from bot.runtime.cli import main
 from bot.store import open_store
 from bot.text import fmt
 from bot.tools.importer import import_payments

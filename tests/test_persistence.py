@@ -9,8 +9,8 @@ import pickle
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot.app import Ctx, build_application
-from bot.persistence import StorePersistence
+from bot.runtime.app import Ctx, build_application
+from bot.runtime.persistence import StorePersistence
 from bot.text.i18n import t
 from bot.tools.simulator import SimUser
 

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 import handlers
-from bot.conversations import conversation_handlers
+from bot.runtime.conversations import conversation_handlers
 from bot.text.i18n import t
 from bot.tools.simulator import BOT_USER
 from handlers import services

@@ -8,11 +8,11 @@ import pickle
 
 import pytest
 
-from bot.identifiers import format_code, is_valid
+from bot.domain.identifiers import format_code, is_valid
+from bot.runtime.settings import Settings, load_settings
 from bot.services import catalog
 from bot.services.deadlines import due_text
 from bot.services.drafts import plan
-from bot.settings import Settings, load_settings
 from bot.store.request_models import NewRequest
 from bot.text.fmt import rials
 from bot.text.i18n import t

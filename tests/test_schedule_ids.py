@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.identifiers import BillId, SubscriptionNumber
+from bot.domain.identifiers import BillId, SubscriptionNumber
 from tariffs import get_schedule
 from tariffs.cli import main as tariffs_main
 

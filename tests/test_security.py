@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from bot.app import build_application
 from bot.billing.view import render_public
-from bot.logs import setup_logging
-from bot.settings import load_settings
+from bot.runtime.app import build_application
+from bot.runtime.logs import setup_logging
+from bot.runtime.settings import load_settings
 from bot.store.request_models import NewDocument, NewRequest
 from bot.text.fmt import digits
 from bot.text.i18n import t

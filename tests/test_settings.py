@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platform import BALE, profile_for
-from bot.settings import Platform, SettingsError, load_settings
+from bot.runtime.platform import BALE, profile_for
+from bot.runtime.settings import Platform, SettingsError, load_settings
 
 
 def test_defaults_run_the_demo_on_telegram():
@@ -71,7 +71,7 @@ def test_the_token_is_never_shown_in_errors(monkeypatch):
 def test_database_is_a_sqlite_file_or_a_postgresql_url(monkeypatch):
     from pathlib import Path
 
-    from bot.cli import build_parser
+    from bot.runtime.cli import build_parser
     from bot.store import store_for
 
     url = "postgresql://abfa:s3cret@db.example:5432/abfa"

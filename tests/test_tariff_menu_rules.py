@@ -10,8 +10,8 @@ import pytest
 
 from bot.billing.meter_check import Known, Verdict, average_daily, check_reading, latest_known
 from bot.billing.tariff_estimate import band_floor, band_floors, calculator_input, what_if_answers
-from bot.info_topics import load_topics, problems, topics
-from bot.places import find_places, page, places
+from bot.domain.info_topics import load_topics, problems, topics
+from bot.domain.places import find_places, page, places
 from bot.store.models import Reading
 from bot.text.i18n import default_locale
 from tariffs import compute_bill

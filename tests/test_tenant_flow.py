@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from bot import deep_links
 from bot.billing.view import render_public
-from bot.cli import main
-from bot.identifiers import bill_barcode, parse_bill_id, parse_payment_id
-from bot.settings import Platform
+from bot.domain.identifiers import bill_barcode, parse_bill_id, parse_payment_id
+from bot.runtime import deep_links
+from bot.runtime.cli import main
+from bot.runtime.settings import Platform
 from bot.text import fmt
 from bot.text.i18n import t
 from bot.tools.simulator import text_of
@@ -205,7 +205,7 @@ def test_qr_command_writes_a_png_of_the_link(tmp_path, monkeypatch, capsys, home
 @pytest.fixture
 def home_numbers() -> str:
     """A valid subscription number (no database needed)."""
-    from bot.identifiers import SubscriptionNumber
+    from bot.domain.identifiers import SubscriptionNumber
 
     return SubscriptionNumber.build("11", "0001", "00042").digits
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.identifiers import (
+from bot.domain.identifiers import (
     CODE_LENGTH,
     IdentifierError,
     TrackingCodeError,

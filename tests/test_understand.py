@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.identifiers import BillId, PaymentId, SubscriptionNumber, bill_barcode, new_code
+from bot.domain.identifiers import BillId, PaymentId, SubscriptionNumber, bill_barcode, new_code
 from bot.text.fmt import digits as persian
 from bot.text.normalise import fold
 from bot.understand import understand

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.store.request_models import NewRequest
 from bot.text import fmt
 from bot.text.i18n import t

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.updates import PerChatUpdateProcessor, chat_key
+from bot.runtime.updates import PerChatUpdateProcessor, chat_key
 
 
 def update_for(chat: int, n: int) -> Update:

@@ -24,7 +24,7 @@ from typing import Any
 
 import jdatetime
 
-from bot.identifiers import PaymentId, parse_bill_id
+from bot.domain.identifiers import PaymentId, parse_bill_id
 from bot.store.models import Bill, Subscriber
 from tariffs import BillInput, BillResult, compute_bill
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.text.i18n import Locale, default_locale
 
-TOPICS_FILE = Path(__file__).resolve().parent / "data" / "info.yaml"
+TOPICS_FILE = Path(__file__).resolve().parents[1] / "data" / "info.yaml"
 LIST_PAGE = 8
 
 

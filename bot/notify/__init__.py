@@ -4,6 +4,6 @@ and the running bot's rate limiter (`flood`), and the scheduled jobs that start 
 notifier and send reminders and alerts (`jobs`).
 
 May import: `bot.store`, `bot.text`, `bot.services` (catalog, tracking codes, workflow),
-`bot.settings` and telegram (the notifier and jobs speak to the Bot API). Nothing here
-imports the handlers or `bot.app`.
+`bot.runtime.settings` and telegram (the notifier and jobs speak to the Bot API). Nothing here
+imports the handlers or `bot.runtime.app`.
 """

@@ -4,7 +4,7 @@ reminders and the notices of requests past their expected date.
 `schedule_jobs(app, deps)` registers everything on the Application's JobQueue; the jobs
 run only while the application runs (polling or webhook), never in tests or the CLI,
 which call the plain functions below instead. The jobs get what they need (`JobDeps`)
-as their job data, so this module does not import `bot.app`.
+as their job data, so this module does not import `bot.runtime.app`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from telegram.ext import Application, CallbackContext
 
 from bot.notify import notices
 from bot.notify.notifier import Notifier
+from bot.runtime.settings import Settings
 from bot.services import workflow
-from bot.settings import Settings
 from bot.store.interface import Store
 from bot.text.fmt import TEHRAN, now_utc
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.identifiers import format_code
+from bot.domain.identifiers import format_code
 from bot.store.interface import Store
 from bot.store.models import Subscriber
 from bot.store.outbox import NewMessage

@@ -60,8 +60,8 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.logs import RedactTokens
 from bot.notify.flood import NO_RETRY, FloodWatch, retry_seconds
+from bot.runtime.logs import RedactTokens
 from bot.store.interface import Store
 from bot.store.outbox import OutboxMessage
 from bot.text import limits

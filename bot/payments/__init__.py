@@ -8,6 +8,6 @@ a subscriber's bill or a service request's invoice. Amounts are integer rials.
 
 May import: `bot.store`, `bot.services` (the workflow moves a paid request on),
 `bot.notify.notices` (receipts are written with the payment), `bot.text`,
-`bot.identifiers`, `bot.settings` and `bot.platform`. It builds telegram's keyboard and
-payment types but never imports the handlers, `bot.app` or `bot.tools`.
+`bot.domain.identifiers`, `bot.runtime.settings` and `bot.runtime.platform`. It builds telegram's keyboard and
+payment types but never imports the handlers, `bot.runtime.app` or `bot.tools`.
 """

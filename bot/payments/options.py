@@ -21,8 +21,8 @@ from urllib.parse import quote
 from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
 
 from bot.notify.notices import PAY
-from bot.platform import PlatformProfile
-from bot.settings import Platform, Settings
+from bot.runtime.platform import PlatformProfile
+from bot.runtime.settings import Platform, Settings
 from bot.store.payments import Payable
 from bot.text import fmt
 from bot.text.i18n import t

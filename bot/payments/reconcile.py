@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.identifiers import IdentifierError, parse_bill_id, parse_payment_id
+from bot.domain.identifiers import IdentifierError, parse_bill_id, parse_payment_id
 from bot.payments.ledger import Payment, PaymentError, Recorded, record_in
 from bot.store.interface import Store
 from bot.text import fmt

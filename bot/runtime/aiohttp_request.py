@@ -5,7 +5,7 @@ sendMessage through PTB on httpx cost 3.2 ms of CPU, on aiohttp 1.6 ms (the clie
 alone: 1.8 against 0.6 ms; aiohttp's HTTP parser is C). PTB's `BaseRequest` does everything
 else (parameters, the status codes and their errors, retries); this class only moves
 bytes: form-encoded parameters (`form_body`), or multipart when files are sent, and GET
-for file downloads. Selected with `ABFA_HTTP_CLIENT=aiohttp` (bot/app.py `bot_request`).
+for file downloads. Selected with `ABFA_HTTP_CLIENT=aiohttp` (bot/runtime/app.py `bot_request`).
 """
 
 from __future__ import annotations

@@ -16,18 +16,18 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.commands import publish_commands
 from bot.notify.flood import BotRateLimiter
 from bot.notify.jobs import JobDeps, schedule_jobs
-from bot.persistence import StorePersistence
-from bot.platform import PlatformProfile, profile_for
-from bot.sending import LimitedBot
+from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.runtime.commands import publish_commands
+from bot.runtime.persistence import StorePersistence
+from bot.runtime.platform import PlatformProfile, profile_for
+from bot.runtime.sending import LimitedBot
+from bot.runtime.settings import Settings
+from bot.runtime.updates import PerChatUpdateProcessor
 from bot.services.catalog import use_home_schedule
-from bot.settings import Settings
 from bot.store import Store
 from bot.text.i18n import default_locale
-from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 DEMO_TOKEN = "7000000001:DEMO-no-network"
@@ -62,7 +62,7 @@ class AbfaApplication(Application):
         already (a webhook retry, or by an earlier leader) is skipped.
 
         While it is handled, the update's user and chat are held: no other flush writes
-        their half-changed state (see bot/persistence.py), only this one, after it.
+        their half-changed state (see bot/runtime/persistence.py), only this one, after it.
         """
         update_id = update.update_id if isinstance(update, Update) else None
         if update_id is not None and await self._seen(update_id):
@@ -139,7 +139,7 @@ def bot_request(settings: Settings) -> BaseRequest:
     """The request layer of the Bot API calls (not the long poll), per the settings.
 
     A pool of `connection_pool` kept-alive connections (replies to many chats at once
-    reuse them instead of opening new ones), on aiohttp (bot/aiohttp_request.py, the
+    reuse them instead of opening new ones), on aiohttp (bot/runtime/aiohttp_request.py, the
     default: half of httpx's CPU a call) or PTB's HTTPXRequest. With httpx,
     `http_version` 2 asks for HTTP/2 with HTTP/1.1 still allowed, so a server that does
     not offer HTTP/2 in TLS's ALPN (or a plain http:// local Bot API) is spoken to in
@@ -182,7 +182,7 @@ def build_application(
     profile = profile_for(settings)
     limited = request is None if limited is None else limited
     secret = token or (settings.token.get_secret_value() if settings.token else DEMO_TOKEN)
-    bot = LimitedBot(  # every call fits the Bot API's limits (bot/sending.py)
+    bot = LimitedBot(  # every call fits the Bot API's limits (bot/runtime/sending.py)
         secret, base_url=profile.base_url, base_file_url=profile.base_file_url,
         request=request or bot_request(settings),
         get_updates_request=request or HTTPXRequest(),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 log = logging.getLogger("bot")
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.understand.cli import main as understand
 
         return understand(argv[1:])
-    from bot.settings import SettingsError, load_settings
+    from bot.runtime.settings import SettingsError, load_settings
 
     args = build_parser().parse_args(argv)
     try:
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from bot.logs import setup_logging
+    from bot.runtime.logs import setup_logging
 
     secrets = tuple(s.get_secret_value() for s in (settings.token, settings.webhook_secret,
                                                     settings.pay_provider_token) if s)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print("ABFA_TOKEN was rejected by the Bot API server (revoked, mistyped, or meant for "
               "the other platform); check ABFA_TOKEN and ABFA_PLATFORM.", file=sys.stderr)
     except Exception:
-        log.exception("python -m bot %s failed", args.command)  # redacted (bot/logs.py)
+        log.exception("python -m bot %s failed", args.command)  # redacted (bot/runtime/logs.py)
     return 1
 
 
@@ -117,17 +117,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_bot(settings: Settings) -> int:
-    """Run against the real Bot API until SIGINT/SIGTERM, as the leader (bot/leadership.py):
+    """Run against the real Bot API until SIGINT/SIGTERM, as the leader (bot/runtime/leadership.py):
     wait while another process leads, then poll or serve the webhook; the store and the
     lock close on shutdown."""
     import asyncio
 
     from telegram import Update
 
-    from bot import leadership, webhook
-    from bot.app import build_application
-    from bot.logs import add_secrets
-    from bot.platform import profile_for
+    from bot.runtime import leadership, webhook
+    from bot.runtime.app import build_application
+    from bot.runtime.logs import add_secrets
+    from bot.runtime.platform import profile_for
     from bot.store import store_for
 
     # refuse a webhook that cannot be made safe before anything starts
@@ -220,7 +220,7 @@ async def _import(settings: Settings, kind: str, path: Path, accept_valid: bool)
 
 
 def _qr(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.deep_links import LinkError
+    from bot.runtime.deep_links import LinkError
     from bot.tools.qr import qr_for
 
     username = (args.username or settings.bot_username or "").lstrip("@")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers import classify_number, parse_bill_and_payment
-from bot.settings import Platform
+from bot.domain.identifiers import classify_number, parse_bill_and_payment
+from bot.runtime.settings import Platform
 from bot.text.normalise import digits_only
 
 HOSTS = {Platform.TELEGRAM: "https://t.me", Platform.BALE: "https://ble.ir"}

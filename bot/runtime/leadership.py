@@ -4,7 +4,7 @@
 lock (bot/store/leadership.py): on PostgreSQL an advisory lock on a connection of its
 own, on SQLite a file lock. A standby says so once in the log and tries again every
 RETRY seconds. Once it leads, PTB's start-up loads the conversation state from the
-database, polling starts after the last update handled (bot/app.py) and the notifier
+database, polling starts after the last update handled (bot/runtime/app.py) and the notifier
 and jobs start; the other processes keep waiting.
 
 A leader checks its lock every CHECK seconds. If the lock's connection is gone, another

@@ -4,7 +4,7 @@
 persistent ConversationHandler are pickled into the store's PTB tables
 (bot/store/ptb_state.py). PTB hands over the changed entries one by one; they are
 buffered and `commit()` writes them all in ONE transaction. The application
-(bot.app.AbfaApplication) commits after every update, so a kill -9 loses at most the
+(bot.runtime.app.AbfaApplication) commits after every update, so a kill -9 loses at most the
 update being handled.
 
 Update boundaries: while an update of a user or chat is being handled, its entries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.settings import Platform, Settings
+from bot.runtime.settings import Platform, Settings
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class PlatformProfile:
     base_url: str
     base_file_url: str
     # Bale does not send the X-Telegram-Bot-Api-Secret-Token header: the webhook's path
-    # carries the secret instead (bot/webhook.py).
+    # carries the secret instead (bot/runtime/webhook.py).
     webhook_secret_header: bool
     # Bale's edits of messages that carry inline keyboards are unreliable: send a new message.
     edit_inline_messages: bool

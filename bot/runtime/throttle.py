@@ -12,7 +12,7 @@ they hold across processes and restarts, and an idle user's row is deleted.
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.store.interface import Store
 
 WINDOW = 60.0  # seconds

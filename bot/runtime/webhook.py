@@ -8,12 +8,12 @@ included — so every update must prove it comes from the messenger:
   A–Z, a–z, 0–9, `_`, `-`); when it is not set, a random one is made at every start
   (setWebhook registers it again then). Several processes behind one webhook must share
   a set secret.
-* Bale sends no such header (bot/platform.py), so the secret is in the webhook's path:
+* Bale sends no such header (bot/runtime/platform.py), so the secret is in the webhook's path:
   `ABFA_WEBHOOK_SECRET` must be set, at least 128 bits of randomness written as 22 or
   more URL-safe characters (e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`),
   and the bot refuses to start in webhook mode without it.
 
-The secret never reaches a log: the log handler redacts it (bot/logs.py) and the web
+The secret never reaches a log: the log handler redacts it (bot/runtime/logs.py) and the web
 server's access log is muted. A reverse proxy in front must not log the path either
 (README, «Webhook mode»).
 """
@@ -25,8 +25,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from bot.platform import PlatformProfile
-from bot.settings import Settings, SettingsError
+from bot.runtime.platform import PlatformProfile
+from bot.runtime.settings import Settings, SettingsError
 
 HEADER_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PATH_SECRET = re.compile(r"[A-Za-z0-9_-]{22,256}")  # base64url: 22 characters ≥ 128 bits

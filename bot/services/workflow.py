@@ -32,7 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.identifiers import BillId, PaymentId
+from bot.domain.identifiers import BillId, PaymentId
 from bot.notify import notices
 from bot.services.catalog import Process, Service, Stage, awaits_payment, process
 from bot.services.deadlines import due_text, late_cutoffs

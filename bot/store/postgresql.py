@@ -27,7 +27,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import asyncpg
 
-from bot.settings import without_password
+from bot.runtime.settings import without_password
 from bot.store.base import SqlStore
 from bot.store.engine import Row, dependency_order, migration_files
 

@@ -1,4 +1,4 @@
-"""The tables behind PTB's persistence (bot/persistence.py pickles; this stores the bytes).
+"""The tables behind PTB's persistence (bot/runtime/persistence.py pickles; this stores the bytes).
 
 Kinds and their keys: `user_data` (user id), `chat_data` (chat id), `bot_data` and
 `callback_data` (one row, key 1), `conversations` (conversation name, JSON of the key).

@@ -1,6 +1,6 @@
 """Persistence rows that could not be read: kept aside so the bot starts anyway.
 
-The PTB persistence (bot/persistence.py) moves an unreadable row of a PTB table here
+The PTB persistence (bot/runtime/persistence.py) moves an unreadable row of a PTB table here
 (as it was, with the error) and deletes it from its table in one transaction. A row
 stays "unnotified" until the user (or chat) it belonged to was told to start over.
 """

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.identifiers import new_code
+from bot.domain.identifiers import new_code
 from bot.store.core import insert_id
 from bot.store.engine import Connection, Database
 from bot.store.outbox import enqueue

@@ -4,6 +4,6 @@ CSV importers (`importer`), the operators' command line (`ops_cli`) and QR codes
 bill-inquiry links (`qr`).
 
 May import any package of `bot`, and the handlers' views (`ops_cli` prints the same
-request card and sentences as the operators' buttons); nothing in `bot` outside `bot.cli`
+request card and sentences as the operators' buttons); nothing in `bot` outside `bot.runtime.cli`
 imports from here.
 """

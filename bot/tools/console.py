@@ -19,10 +19,10 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.app import build_application
-from bot.conversations import conversation_handlers
 from bot.notify.notifier import Notifier
-from bot.settings import Settings
+from bot.runtime.app import build_application
+from bot.runtime.conversations import conversation_handlers
+from bot.runtime.settings import Settings
 from bot.store import open_store
 from bot.text.i18n import t
 from bot.text.keyboards import MENU_KEYS

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.billing.billing import bill_input, bill_row
 from bot.billing.periods import Period, last_read_period, periods_until
-from bot.identifiers import BillId, SubscriptionNumber
+from bot.domain.identifiers import BillId, SubscriptionNumber
 from bot.services import catalog
 from bot.services.catalog import FieldSpec
 from bot.store.interface import Store

@@ -22,7 +22,7 @@ from typing import Any
 import jdatetime
 
 from bot.billing.billing import bill_input, bill_row
-from bot.identifiers import IdentifierError, parse_bill_id, parse_subscription
+from bot.domain.identifiers import IdentifierError, parse_bill_id, parse_subscription
 from bot.notify import notices
 from bot.payments import reconcile
 from bot.store.imports import STAGE_BATCH

@@ -17,18 +17,18 @@ from typing import Any
 
 from telegram.request import BaseRequest
 
-from bot.app import DEMO_TOKEN
-from bot.identifiers import TrackingCodeError, format_code, parse_code
+from bot.domain.identifiers import TrackingCodeError, format_code, parse_code
+from bot.domain.places import AreaError, find_area
 from bot.notify import notices
 from bot.notify.jobs import run_reminders
 from bot.notify.notifier import Notifier
-from bot.places import AreaError, find_area
-from bot.platform import profile_for
-from bot.sending import LimitedBot
+from bot.runtime.app import DEMO_TOKEN
+from bot.runtime.platform import profile_for
+from bot.runtime.sending import LimitedBot
+from bot.runtime.settings import Settings, without_password
 from bot.services import workflow
 from bot.services.catalog import Service, home_schedule, process
 from bot.services.stats import ServiceStats, service_stats
-from bot.settings import Settings, without_password
 from bot.store import Store, is_postgres, open_store
 from bot.text.fmt import digits, jalali_datetime
 from bot.text.i18n import t

@@ -2,7 +2,7 @@
 for the utility to print on its paper bills (segno, a QR library without dependencies).
 
 The link is Telegram's or Bale's, by `ABFA_PLATFORM`, to the bot named by `--username` or
-`ABFA_BOT_USERNAME` (bot/deep_links.py). Error correction level M (15 %) survives a
+`ABFA_BOT_USERNAME` (bot/runtime/deep_links.py). Error correction level M (15 %) survives a
 smudged print; the module size and quiet zone suit a 2-3 cm square on paper.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import segno
 
-from bot import deep_links
-from bot.settings import Platform
+from bot.runtime import deep_links
+from bot.runtime.settings import Platform
 
 SCALE = 10  # pixels per module
 BORDER = 4  # modules of quiet zone, as the QR standard asks

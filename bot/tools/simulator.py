@@ -208,7 +208,7 @@ _update_ids = itertools.count(1)
 
 def new_update_id(app: Application) -> int:
     """A new update id, above every one the database saw handled: as Telegram's ids keep
-    growing, and the bot skips an update it handled already (bot/app.py) — the console
+    growing, and the bot skips an update it handled already (bot/runtime/app.py) — the console
     demo or a test starts again on a database an earlier run used."""
     global _update_ids
     n = next(_update_ids)

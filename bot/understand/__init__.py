@@ -5,7 +5,7 @@ checking it against the service catalog, the information topics and the tariff p
 Finglish and misspelling keys (`phonetic`), the identifiers and quantities found in a text
 (`numbers`), the matcher (`matcher`) and the command line (`cli`).
 
-What it may import: the standard library, PyYAML, pydantic, rapidfuzz, `bot.identifiers`
+What it may import: the standard library, PyYAML, pydantic, rapidfuzz, `bot.domain.identifiers`
 and `bot.text.normalise`. Never telegram, the store, matplotlib or the tariff engine: the
 `python -m bot understand` command and the benchmark load only this package (start-up
 under a second), and the handlers (handlers/understanding.py) decide what to do with the

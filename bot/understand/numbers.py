@@ -1,4 +1,4 @@
-"""The numbers in a text: pasted identifiers (decided by the rules of bot/identifiers.py) and
+"""The numbers in a text: pasted identifiers (decided by the rules of bot/domain/identifiers.py) and
 quantities (m³ of use, a meter reading).
 
 A pasted number is read as every identifier whose rules it passes: a subscription number
@@ -9,7 +9,7 @@ on the same line («شماره اشتراک:», «شناسه قبض:», «کد �
 label for something else (amount, mobile, national code, date, file number) makes the number
 no identifier. Without a label, an 11-digit number that is also a tracking code is read as
 one first (every tracking code has 11 digits); a bill ID comes before a subscription number
-(bot.identifiers.classify_number explains why). The other readings are kept as
+(bot.domain.identifiers.classify_number explains why). The other readings are kept as
 `alternatives`, so the bot can ask with buttons.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.identifiers import (
+from bot.domain.identifiers import (
     SERVICE_TYPES,
     WATER,
     IdentifierError,

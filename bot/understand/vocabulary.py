@@ -9,7 +9,7 @@ and no rule may name a concept, a target or an intent that does not exist. A bad
 raises `VocabularyError` naming the file, the entry and the reason.
 
 The catalogs are read as plain YAML (ids and names only) so that loading stays fast and
-pure: their own loaders (bot/services/catalog.py, bot/info_topics.py, tariffs) validate
+pure: their own loaders (bot/services/catalog.py, bot/domain/info_topics.py, tariffs) validate
 them in full when the bot starts.
 """
 
