@@ -49,10 +49,6 @@ def _draft(ctx: Ctx) -> dict[str, Any]:
     return ctx.user_data.setdefault(NAME, {})
 
 
-def _today() -> dt.date:
-    return fmt.now_utc().astimezone(fmt.TEHRAN).date()
-
-
 @operator_only
 async def start(update: Update, ctx: Ctx) -> int:
     """/outage, with nothing or with the whole announcement on one line."""
@@ -103,7 +99,7 @@ async def _next(update: Update, ctx: Ctx) -> int:
         await reply(update, t("ops.outage_ask_zone", city=found.name), inline(rows))
         return ZONE
     if "day" not in draft:
-        days = [_today() + dt.timedelta(days=n) for n in range(3)]
+        days = [fmt.tehran_today() + dt.timedelta(days=n) for n in range(3)]
         labels = ("ops.outage_today", "ops.outage_tomorrow", "ops.outage_day_after")
         await reply(update, t("ops.outage_ask_day"), inline([[
             (t(key, date=fmt.jalali_date(day)), f"op:outage:day:{day.isoformat()}")
@@ -149,7 +145,7 @@ async def _set_day(update: Update, ctx: Ctx, day: Any) -> bool:
         await reply(update, t("ops.outage_error_day"))
         return False
     gregorian = day.togregorian() if hasattr(day, "togregorian") else day
-    if gregorian < _today():
+    if gregorian < fmt.tehran_today():
         await reply(update, t("ops.outage_error_past_day", date=fmt.jalali_date(gregorian)))
         return False
     _draft(ctx)["day"] = gregorian.isoformat()

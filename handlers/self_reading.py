@@ -25,7 +25,6 @@ from bot.billing.meter_check import (
     latest_known,
     record,
 )
-from bot.billing.tariff_estimate import today
 from bot.runtime.app import Ctx
 from bot.store.models import Link, Subscriber
 from bot.text import fmt
@@ -133,7 +132,7 @@ async def _number(update: Update, ctx: Ctx, text: str) -> int:
         return END
     bills = await ctx.store.bills(subscriber.id, limit=HISTORY)
     known = latest_known(bills[0] if bills else None, await ctx.store.last_reading(subscriber.id))
-    check = check_reading(value, known, today(), subscriber.units, average_daily(bills))
+    check = check_reading(value, known, fmt.tehran_today(), subscriber.units, average_daily(bills))
     if check.verdict is Verdict.LOWER:
         assert known is not None
         await reply(update, t("reading.lower", reading=fmt.digits(value),
@@ -218,7 +217,7 @@ async def _save(update: Update, ctx: Ctx) -> int:
     if subscriber is None or "reading" not in draft:
         await reply(update, t("reading.no_links"), inline([back_row()]))
         return END
-    value, photo_id, day = draft["reading"], draft.get("photo"), today()
+    value, photo_id, day = draft["reading"], draft.get("photo"), fmt.tehran_today()
     bill = await ctx.store.latest_bill(subscriber.id)
     last = await ctx.store.last_reading(subscriber.id)
     found = estimate(subscriber, bill, last, value, day)

@@ -20,7 +20,7 @@ TABRIZ = "east-azarbaijan-urban-1398"
 
 @pytest.fixture(autouse=True)
 def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.billing.tariff_estimate.today", lambda: TODAY)
+    monkeypatch.setattr("bot.text.fmt.tehran_today", lambda: TODAY)
 
 
 def labels(replies) -> list[str]:

@@ -87,7 +87,7 @@ async def test_outage_reaches_every_verified_chat_of_the_area(running: Running) 
     await linked(running, zone3, 822, verified=False)
     await linked(running, zone5, 823)
     await linked(running, elsewhere, 824)
-    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    day = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
     start = notices.parse_moment(day, "۱۰:۰۰")
     end = notices.parse_moment(to_ascii_digits(day), "14:00")
     outage = notices.build_outage("tabriz", 3, start, end, "تعمیر خط انتقال")
@@ -126,10 +126,10 @@ async def test_outage_is_asked_in_persian_previewed_and_counted(running: Running
     assert labels[0] == t("ops.outage_all_zones") and len(labels) == 11
     replies = await op.tap(t("ops.outage_zone_button", zone=2))
     assert replies[0].text == t("ops.outage_ask_day")
-    yesterday = fmt.jalali_date(dt.date.today() - dt.timedelta(days=1))
+    yesterday = fmt.jalali_date(fmt.tehran_today() - dt.timedelta(days=1))
     replies = await op.send(yesterday)
     assert replies[0].text == t("ops.outage_error_past_day", date=yesterday)
-    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    tomorrow = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
     replies = await op.tap(t("ops.outage_tomorrow", date=tomorrow))
     assert replies[0].text == t("ops.outage_ask_hours", date=tomorrow)
     replies = await op.send("۱۴-۱۰")
@@ -151,7 +151,7 @@ async def test_outage_is_asked_in_persian_previewed_and_counted(running: Running
 async def test_outage_on_one_line_asks_only_what_is_missing_or_wrong(running: Running) -> None:
     await linked(running, await seed_subscriber(running.store, city="marand", zone=None), 841)
     op = running.user(OPERATOR_ID, "اپراتور")
-    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    tomorrow = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
     replies = await op.send(f"/outage مرند {tomorrow} ۱۴:۰۰-۱۰:۰۰ تعمیر")
     assert replies[0].text == t("ops.outage_error_order")
     replies = await op.send("۸-۱۲")
@@ -214,7 +214,7 @@ async def test_an_outage_reason_over_the_limit_is_refused_where_it_is_typed(
     it was cut silently; now it is refused, and asked again, as in the reason step."""
     await linked(running, await seed_subscriber(running.store, city="marand", zone=None), 842)
     op = running.user(OPERATOR_ID, "اپراتور")
-    tomorrow = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    tomorrow = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
     replies = await op.send(f"/outage مرند {tomorrow} ۱۰:۰۰-۱۴:۰۰ " + "تعمیر خط انتقال " * 300)
     assert [r.text for r in replies] == [t("ops.outage_error_reason", max=200),
                                          t("ops.outage_ask_reason")]

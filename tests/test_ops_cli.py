@@ -136,8 +136,8 @@ async def test_outage_and_blocked_chat_from_the_command_line(running, settings, 
     await linked(running, subscriber, 861)
     await linked(running, await seed_subscriber(running.store, zone=4), 862)
     await running.store.close()
-    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
-    past = fmt.jalali_date(dt.date.today() - dt.timedelta(days=1))
+    day = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
+    past = fmt.jalali_date(fmt.tehran_today() - dt.timedelta(days=1))
     when = ("--from", f"{day} 10:00", "--to", f"{day} ۱۴:۰۰")
     assert await ops(settings, "outage", "تبریز", "--from", f"{day} 10:00", "--to",
                      f"{day} 09:00", "--reason", "تعمیر") == 1
@@ -203,7 +203,7 @@ async def test_an_outage_reason_over_the_limit_is_refused_by_the_cli(running, se
 
     await linked(running, await seed_subscriber(running.store, zone=4), 871)
     await running.store.close()
-    day = fmt.jalali_date(dt.date.today() + dt.timedelta(days=1))
+    day = fmt.jalali_date(fmt.tehran_today() + dt.timedelta(days=1))
     assert await ops(settings, "outage", "تبریز", "--from", f"{day} 10:00", "--to",
                      f"{day} 14:00", "--reason", "ت" * 5000, "--yes") == 1
     assert t("ops.outage_error_reason", max=MAX_OUTAGE_REASON) in capsys.readouterr().err

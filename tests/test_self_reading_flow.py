@@ -15,7 +15,7 @@ TODAY = jdatetime.date(1405, 9, 28).togregorian()  # 30 days after the last bill
 
 @pytest.fixture(autouse=True)
 def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("handlers.self_reading.today", lambda: TODAY)
+    monkeypatch.setattr("bot.text.fmt.tehran_today", lambda: TODAY)
 
 
 async def linked(store, chat_id: int, verified: bool = True, nickname: str = "خانه", **extra):

@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 11, 23)
 
 @pytest.fixture(autouse=True)
 def _fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.billing.tariff_estimate.today", lambda: TODAY)
+    monkeypatch.setattr("bot.text.fmt.tehran_today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import jdatetime
 
-from bot.text.fmt import TEHRAN, now_utc
+from bot.text import fmt
 from tariffs import BillInput, BillResult, get_schedule, what_if
 
 DEFAULT_DAYS = 60
@@ -18,11 +18,6 @@ MAX_CONSUMPTION = 1_000_000
 MAX_CAPACITY = 100_000
 LESS_STEPS = (5, 10)
 BAND_CHANGE = Decimal("0.05")  # a rate differing by more than 5% starts a new band
-
-
-def today() -> dt.date:
-    """Today's date in Tehran."""
-    return now_utc().astimezone(TEHRAN).date()
 
 
 def period_ending(end: dt.date, days: int) -> tuple[jdatetime.date, jdatetime.date]:
@@ -36,7 +31,7 @@ def calculator_input(
     has_sewage: bool, capacity: int | None = None, end: dt.date | None = None,
 ) -> BillInput:
     """The engine input for a calculator answer: a period of `days` days ending today."""
-    start, last = period_ending(end or today(), days)
+    start, last = period_ending(end or fmt.tehran_today(), days)
     return BillInput(
         schedule=schedule, usage=usage, city=city, units=units, start=start, end=last,
         consumption=Decimal(consumption), has_sewage=has_sewage,

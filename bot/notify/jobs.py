@@ -21,7 +21,7 @@ from bot.notify.notifier import Notifier
 from bot.runtime.settings import Settings
 from bot.services import workflow
 from bot.store.interface import Store
-from bot.text.fmt import TEHRAN, now_utc
+from bot.text.fmt import TEHRAN, now_utc, tehran_today
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def notifier_for(app: Application, deps: JobDeps) -> Notifier:
 
 async def run_reminders(store: Store, settings: Settings, today: dt.date | None = None) -> int:
     """Queue the payment reminders due today (once per bill and chat); how many were queued."""
-    day = today or now_utc().astimezone(TEHRAN).date()
+    day = today or tehran_today()
     return await notices.enqueue_due_reminders(store, day, settings.reminder_days)
 
 

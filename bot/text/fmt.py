@@ -101,3 +101,9 @@ def parse_jalali(text: str) -> jdatetime.date | None:
 def now_utc() -> dt.datetime:
     """The current moment, timezone-aware UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def tehran_today() -> dt.date:
+    """Today's date in Tehran: the day every user-facing «today» means (from 20:30 UTC it
+    is already the next day there)."""
+    return now_utc().astimezone(TEHRAN).date()

@@ -24,6 +24,7 @@ from bot.services.catalog import FieldSpec
 from bot.store.interface import Store
 from bot.store.models import Subscriber
 from bot.store.request_models import NewDocument, NewRequest
+from bot.text import fmt
 from tariffs import compute_bill
 
 SCHEDULE = "east-azarbaijan-urban-1398"
@@ -139,7 +140,7 @@ async def generate(store: Store, size: int, seed: int = 1398, periods: int = 12,
                    today: dt.date | None = None) -> Summary:
     """Create `size` subscribers with `periods` bills each, in batches."""
     rng = random.Random(seed)
-    last = last_read_period(today or dt.date.today())
+    last = last_read_period(today or fmt.tehran_today())
     span = periods_until(last, periods)
     start = await store.subscribers_count() + 1
     bills = 0
