@@ -13,9 +13,10 @@ After every action:
 
 The states every run reached are printed (pytest -s) and each conversation must be
 entered at least once: besides the random examples, every entry is taken once by a linked
-user down its whole known path (`@example`), so that check does not depend on the seed. Every run explores new examples: the seed is random, printed at
-the end of the run (`fuzz seed: N`), and `FUZZ_SEED=N` replays that run exactly. CI runs
-12 examples per entry; for a long run:
+user down its whole known path (`@example`), so that check does not depend on the seed.
+Every run explores new examples: the seed is random, printed at the end of the run
+(`fuzz seed: N`), and `FUZZ_SEED=N` replays that run exactly. CI runs 12 examples per
+entry; for a long run:
 `FUZZ_EXAMPLES=100 .venv/bin/python -m pytest tests/test_fuzz.py`.
 They run on SQLite only (`one_engine`): they try the handlers, which are the same on
 every engine, and the store's behaviour on PostgreSQL is what the other tests check.
@@ -241,7 +242,7 @@ async def act(user, action: tuple, valid: list[str], seen_inline: list[str],
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @pytest.mark.parametrize("entry", entries(), ids=repr)
-@example(linked=True, depth=len(max(DEEP.values(), key=len)), steps=[("text", "/menu")])
+@example(linked=True, depth=max(map(len, DEEP.values())), steps=[("text", "/menu")])
 @given(linked=st.booleans(), depth=st.integers(1, 8),
        steps=st.lists(actions, min_size=1, max_size=12))
 async def test_random_actions_in_every_flow(seeded, entry, linked, depth, steps):
